@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from orders.models import Order, OrderEvent
+from tradingsite.admin_scoping import ReadOnlyAdmin
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "source", "from_status", "to_status", "filled_quantity", "detail"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    owner_path = "strategy__owner"
+    list_display = [
+        "id",
+        "created_at",
+        "strategy",
+        "account",
+        "symbol",
+        "side",
+        "order_type",
+        "price",
+        "stop_price",
+        "quantity",
+        "status",
+        "filled_quantity",
+        "average_price",
+        "reduce_only",
+    ]
+    list_filter = ["status", "order_type", "side", "market_type", "account__exchange"]
+    search_fields = ["client_order_id", "exchange_order_id", "symbol", "strategy__group_name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["strategy", "account"]
+    inlines = [OrderEventInline]
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdmin):
+    owner_path = "order__strategy__owner"
+    list_display = ["at", "order", "source", "from_status", "to_status", "filled_quantity", "detail"]
+    list_filter = ["source", "to_status"]
+    search_fields = ["order__client_order_id"]

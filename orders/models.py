@@ -1,0 +1,137 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from strategies.models import MarketType
+
+
+class OrderType(models.TextChoices):
+    MARKET = "MARKET", "Market"
+    LIMIT = "LIMIT", "Limit"
+    STOP_LIMIT = "STOP_LIMIT", "Stop limit"
+    STOP_MARKET = "STOP_MARKET", "Stop market"
+
+
+class Side(models.TextChoices):
+    BUY = "buy", "Buy"
+    SELL = "sell", "Sell"
+
+
+class OrderStatus(models.TextChoices):
+    PROCESSING = "PROCESSING", "Processing"  # accepted by us, not yet confirmed by the exchange
+    PENDING = "PENDING", "Pending"  # resting on the exchange
+    PARTIALLY_FILLED = "PARTIALLY_FILLED", "Partially filled"
+    FILLED = "FILLED", "Filled"
+    CANCELLED = "CANCELLED", "Cancelled"
+    REJECTED = "REJECTED", "Rejected"  # by the exchange, or by us before sending
+    EXPIRED = "EXPIRED", "Expired"
+    NOT_FOUND = "NOT_FOUND", "Not found on exchange"
+
+
+OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.PARTIALLY_FILLED)
+FINAL_STATUSES = (
+    OrderStatus.FILLED,
+    OrderStatus.CANCELLED,
+    OrderStatus.REJECTED,
+    OrderStatus.EXPIRED,
+    OrderStatus.NOT_FOUND,
+)
+
+
+class Order(models.Model):
+    """One order of one signal on one account. `client_order_id` is deterministic, so a retried
+    job finds the order it placed instead of placing a second one."""
+
+    strategy = models.ForeignKey("strategies.Strategy", on_delete=models.PROTECT, related_name="orders")
+    account = models.ForeignKey("accounts.ExchangeAccount", on_delete=models.PROTECT, related_name="orders")
+    link = models.ForeignKey(
+        "strategies.StrategyAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    webhook_log = models.ForeignKey(
+        "webhooks.WebhookLog",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    order_index = models.PositiveSmallIntegerField(default=0)
+    client_order_id = models.CharField(max_length=32, unique=True)
+    exchange_order_id = models.CharField(max_length=64, blank=True, db_index=True)
+    symbol = models.CharField(max_length=40, help_text="Unified symbol, e.g. BTC/USDT:USDT")
+    market_type = models.CharField(max_length=10, choices=MarketType.choices)
+    side = models.CharField(max_length=4, choices=Side.choices)
+    order_type = models.CharField(max_length=12, choices=OrderType.choices)
+    price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
+    stop_price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
+    qty_per = models.DecimalField(max_digits=9, decimal_places=4, default=Decimal("100"))
+    quantity = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
+    reduce_only = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PROCESSING)
+    filled_quantity = models.DecimalField(max_digits=28, decimal_places=12, default=Decimal("0"))
+    average_price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
+    # How much of filled_quantity has been applied to the position: fills count exactly once.
+    position_applied_quantity = models.DecimalField(
+        max_digits=28, decimal_places=12, default=Decimal("0"), editable=False
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webhook_log", "account", "order_index"],
+                condition=Q(webhook_log__isnull=False),
+                name="order_unique_per_log_account_index",
+            ),
+            models.CheckConstraint(
+                condition=Q(qty_per__gt=0) & Q(qty_per__lte=100), name="order_qty_per_range"
+            ),
+            models.CheckConstraint(condition=Q(filled_quantity__gte=0), name="order_filled_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "updated_at"]),
+            models.Index(fields=["account", "status"]),
+            models.Index(fields=["strategy", "status"]),
+        ]
+
+    def __str__(self):
+        return f"{self.client_order_id} {self.side} {self.symbol} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class OrderEvent(models.Model):
+    """Audit trail: every status change of an order, when, and who caused it."""
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", "Webhook"
+        WORKER = "worker", "Worker"
+        SYNC = "sync", "Sync"
+        COMMAND = "command", "Command"
+        ADMIN = "admin", "Admin"
+        SWEEPER = "sweeper", "Sweeper"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    filled_quantity = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"

@@ -1,0 +1,111 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import ExchangeAccount
+
+
+class MarketType(models.TextChoices):
+    SPOT = "SPOT", "Spot"
+    FUTURES = "FUTURES", "USDT-margined futures"
+
+
+class Strategy(models.Model):
+    """A signal group: the webhook's `group_name` names one of its owner's strategies."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="strategies")
+    group_name = models.CharField(max_length=100)
+    name = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    market_type = models.CharField(max_length=10, choices=MarketType.choices)
+    is_active = models.BooleanField(default=True)
+    accounts = models.ManyToManyField(ExchangeAccount, through="StrategyAccount", related_name="strategies")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["group_name"]
+        verbose_name_plural = "strategies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "group_name"], name="strategy_group_name_unique_per_owner"
+            ),
+        ]
+
+    def __str__(self):
+        return self.group_name
+
+
+class StrategyAccount(models.Model):
+    """The link that makes a strategy trade on an account, and how much of it."""
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="links")
+    account = models.ForeignKey(ExchangeAccount, on_delete=models.PROTECT, related_name="strategy_links")
+    weight = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.0001"))],
+    )
+    leverage = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(125)]
+    )
+    max_symbols = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="At most this many symbols with an open position."
+    )
+    allocated_capital = models.DecimalField(
+        max_digits=28,
+        decimal_places=8,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Quote currency this link trades with; computed from the balance or set here.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["strategy_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["strategy", "account"], name="link_unique_per_strategy_account"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="link_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(leverage__gte=1) & Q(leverage__lte=125), name="link_leverage_range"
+            ),
+            models.CheckConstraint(condition=Q(allocated_capital__gte=0), name="link_capital_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.strategy} → {self.account.label}"
+
+
+class Position(models.Model):
+    """This strategy's position on one account and symbol, built from fills only."""
+
+    link = models.ForeignKey(StrategyAccount, on_delete=models.CASCADE, related_name="positions")
+    symbol = models.CharField(max_length=40, help_text="Unified symbol, e.g. BTC/USDT:USDT")
+    quantity = models.DecimalField(
+        max_digits=28,
+        decimal_places=12,
+        default=Decimal("0"),
+        help_text="Signed: positive is long, negative is short.",
+    )
+    entry_price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
+    realized_pnl = models.DecimalField(max_digits=28, decimal_places=12, default=Decimal("0"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["link_id", "symbol"]
+        constraints = [
+            models.UniqueConstraint(fields=["link", "symbol"], name="position_unique_per_link_symbol"),
+        ]
+
+    def __str__(self):
+        return f"{self.symbol} {self.quantity}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.quantity != 0

@@ -1,0 +1,281 @@
+"""Settings, read from the environment (and `.env` when present) through django-environ.
+
+Every variable is listed in `.env.example` with a safe default. A malformed value, or a missing
+secret outside DEBUG, stops start-up with a message that names the variable.
+"""
+
+import base64
+import hashlib
+from pathlib import Path
+
+import environ
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _setting(name, parse, default):
+    """Parse one variable; a malformed value names the variable instead of a bare traceback."""
+    try:
+        return parse(name, default=default)
+    except (ValueError, TypeError) as error:
+        raise ImproperlyConfigured(f"{name} is malformed: {error}") from error
+
+
+DEBUG = _setting("DEBUG", env.bool, False)
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it in the environment or .env "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or set DEBUG=true "
+            "for a local development key."
+        )
+    SECRET_KEY = "django-insecure-local-development-key-not-for-production"  # noqa: S105
+elif not DEBUG and len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("SECRET_KEY is too short: use at least 32 random characters.")
+
+
+def _field_encryption_keys():
+    """Fernet keys for secrets at rest; the first encrypts, all decrypt (rotation)."""
+    raw = env.str("FIELD_ENCRYPTION_KEY", default="")
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    if not keys:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "FIELD_ENCRYPTION_KEY is not set. Generate one with "
+                "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            )
+        # A development key derived from SECRET_KEY, so the web and the workers agree.
+        digest = hashlib.sha256(("field-encryption:" + SECRET_KEY).encode()).digest()
+        keys = [base64.urlsafe_b64encode(digest).decode()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except (ValueError, TypeError) as error:
+            raise ImproperlyConfigured(
+                "FIELD_ENCRYPTION_KEY is malformed: each comma-separated key must be a "
+                "url-safe base64 Fernet key of 32 bytes."
+            ) from error
+    return keys
+
+
+FIELD_ENCRYPTION_KEYS = _field_encryption_keys()
+
+ALLOWED_HOSTS = _setting("ALLOWED_HOSTS", env.list, ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = _setting("CSRF_TRUSTED_ORIGINS", env.list, [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_q",
+    "accounts",
+    "strategies",
+    "webhooks",
+    "orders",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tradingsite.urls"
+WSGI_APPLICATION = "tradingsite.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASES = {"default": _setting("DATABASE_URL", env.db_url, f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and IMMEDIATE transactions let the web process and the workers write at once
+    # without "database is locked" errors; the timeout is how long a writer waits its turn.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(BASE_DIR / "test_db.sqlite3")
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = _setting("CONN_MAX_AGE", env.int, 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache and the task queue -------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+Q_WORKERS = _setting("Q_WORKERS", env.int, 4)
+Q_CLUSTER = {
+    "name": env.str("Q_CLUSTER_NAME", default="tradingsite"),
+    "workers": Q_WORKERS,
+    # Our tasks talk to exchanges; a task past `timeout` is killed. `retry` must exceed it,
+    # and failed tasks are never re-run by the broker: retrying an order is our decision.
+    "timeout": _setting("Q_TIMEOUT", env.int, 120),
+    "retry": _setting("Q_RETRY", env.int, 180),
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": _setting("Q_SAVE_LIMIT", env.int, 5000),
+    "label": "Task queue",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = _setting("Q_POLL", env.float, 0.05)
+
+# --- Auth, i18n, static -----------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="ko")
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Security (the defaults `check --deploy` asks for outside DEBUG) --------------------------
+SECURE_SSL_REDIRECT = _setting("SECURE_SSL_REDIRECT", env.bool, not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = _setting("SECURE_HSTS_SECONDS", env.int, 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- REST framework and the webhook ---------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "tradingsite.exceptions.api_exception_handler",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_RATES": {
+        "webhook_token": env.str("WEBHOOK_THROTTLE_RATE", default="120/min"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Trading webhook API",
+    "DESCRIPTION": "Turns trading signals into exchange orders on Binance, Bybit and OKX.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+WEBHOOK_RESPONSE_DEADLINE = _setting("WEBHOOK_RESPONSE_DEADLINE", env.float, 2.5)
+WEBHOOK_MAX_BODY_BYTES = _setting("WEBHOOK_MAX_BODY_BYTES", env.int, 64 * 1024)
+WEBHOOK_MAX_BATCH_ORDERS = _setting("WEBHOOK_MAX_BATCH_ORDERS", env.int, 20)
+# Source addresses allowed to call the webhook; empty allows all. TradingView publishes
+# 52.89.214.238, 34.212.75.30, 54.218.53.128, 52.32.178.7 as its alert senders.
+WEBHOOK_ALLOWED_IPS = _setting("WEBHOOK_ALLOWED_IPS", env.list, [])
+# Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
+WEBHOOK_TRUSTED_PROXIES = _setting("WEBHOOK_TRUSTED_PROXIES", env.int, 0)
+
+# Where accounts in `simulator` mode send their requests (the local exchange simulator).
+EXCHANGE_SIMULATOR_URL = env.str("EXCHANGE_SIMULATOR_URL", default="http://127.0.0.1:8900")
+EXCHANGE_TIMEOUT_MS = _setting("EXCHANGE_TIMEOUT_MS", env.int, 10000)
+# Orders left in PROCESSING longer than this are settled by the sweeper.
+ORDER_STUCK_AFTER_SECONDS = _setting("ORDER_STUCK_AFTER_SECONDS", env.int, 180)
+
+# --- Logging --------------------------------------------------------------------------------
+LOG_DIR = BASE_DIR / env.str("LOG_DIR", default="logs")
+LOG_DIR.mkdir(parents=True, exist_ok=True)
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "tradingsite.logging.RedactSecretsFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+        "app_file": {
+            "class": "logging.handlers.RotatingFileHandler",
+            "filename": str(LOG_DIR / "app.log"),
+            "maxBytes": 10 * 1024 * 1024,
+            "backupCount": 5,
+            "encoding": "utf-8",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+    },
+    "root": {"handlers": ["console", "app_file"], "level": LOG_LEVEL},
+    "loggers": {
+        # ccxt logs request bodies and headers at DEBUG: keep it above that whatever LOG_LEVEL says.
+        "ccxt": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        "django.db.backends": {"level": "WARNING"},
+    },
+}
+MESSAGE_STORAGE = (
+    "django.contrib.messages.storage.cookie.CookieStorage"  # raw tokens shown once never reach the database
+)

@@ -1,0 +1,14 @@
+"""Test settings: the production settings with test-only secrets filled in when absent."""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-checks-0123456789")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "aTWOHq0V8Ktbb5jvTf0QO1JQ3xeQZ5xH6yJjEoKqkL4=")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("WEBHOOK_THROTTLE_RATE", "100000/min")
+
+from tradingsite.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -1,0 +1,67 @@
+"""Webhook token lifecycle: create, rotate, revoke, authenticate."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from webhooks.models import WebhookToken
+from webhooks.tokens import digests_match, token_digest, token_generate, token_lookup_prefix
+
+logger = logging.getLogger(__name__)
+
+
+def token_create(
+    *, owner, name: str = "default", expires_at: datetime | None = None
+) -> tuple[WebhookToken, str]:
+    """Create a token; returns (token row, raw token). The raw token is not stored anywhere."""
+    raw = token_generate()
+    token = WebhookToken.objects.create(
+        owner=owner,
+        name=name,
+        prefix=token_lookup_prefix(raw),
+        digest=token_digest(raw),
+        expires_at=expires_at,
+    )
+    logger.info("webhook token %s created for user %s", token.pk, owner.pk)
+    return token, raw
+
+
+@transaction.atomic
+def token_rotate(*, owner, name: str = "default", grace_seconds: int = 0) -> tuple[WebhookToken, str]:
+    """Create a new token named `name` and retire the owner's other live tokens of that name,
+    at once or after `grace_seconds`. Returns (new token row, raw token)."""
+    now = timezone.now()
+    retire_at = now + timedelta(seconds=max(grace_seconds, 0))
+    live = WebhookToken.objects.select_for_update().filter(owner=owner, name=name)
+    for old in live:
+        if old.is_usable(now):
+            old.revoked_at = retire_at
+            old.save(update_fields=["revoked_at"])
+    return token_create(owner=owner, name=name)
+
+
+def token_revoke(*, token: WebhookToken) -> None:
+    """Stop a token from working now."""
+    if token.revoked_at is None or token.revoked_at > timezone.now():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+
+
+def token_authenticate(*, raw: str) -> WebhookToken | None:
+    """The usable token whose digest matches `raw` (constant-time compare), or None."""
+    if not isinstance(raw, str) or not raw or len(raw) > 200:
+        return None
+    now = timezone.now()
+    found = None
+    for candidate in WebhookToken.objects.filter(prefix=token_lookup_prefix(raw)).select_related("owner"):
+        if digests_match(raw, candidate.digest):
+            found = candidate
+    if found is None or not found.is_usable(now) or not found.owner.is_active:
+        return None
+    # Only touch last_used_at once a minute: a hot token should not rewrite its row per request.
+    if found.last_used_at is None or now - found.last_used_at > timedelta(seconds=60):
+        WebhookToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        found.last_used_at = now
+    return found
