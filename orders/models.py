@@ -78,6 +78,13 @@ class Order(models.Model):
     position_applied_quantity = models.DecimalField(
         max_digits=28, decimal_places=12, default=Decimal("0"), editable=False
     )
+    position_applied_cost = models.DecimalField(
+        max_digits=32,
+        decimal_places=12,
+        default=Decimal("0"),
+        editable=False,
+        help_text="quantity × price of the fills already applied, to price the next increment",
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -135,3 +142,73 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class RateLimitHit(models.Model):
+    """One counted request in the database-backed rate limiter (used when Redis is absent)."""
+
+    key = models.CharField(max_length=120)
+    at = models.FloatField(help_text="Epoch seconds")
+    cost = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"])]
+
+    def __str__(self):
+        return f"{self.key} @ {self.at:.3f}"
+
+
+class RateLimitBlock(models.Model):
+    """A key that may not be used before `until` (Retry-After, bans), in the database limiter."""
+
+    key = models.CharField(max_length=120, unique=True)
+    until = models.FloatField(help_text="Epoch seconds")
+
+    def __str__(self):
+        return f"{self.key} blocked until {self.until:.0f}"
+
+
+class AccountJob(models.Model):
+    """One account's share of one signal: the unit a django-q2 task executes and reports on."""
+
+    class Kind(models.TextChoices):
+        ORDERS = "orders", "Place orders"
+        CANCEL = "cancel", "Cancel orders"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    webhook_log = models.ForeignKey(
+        "webhooks.WebhookLog", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    strategy = models.ForeignKey("strategies.Strategy", on_delete=models.CASCADE, related_name="jobs")
+    account = models.ForeignKey("accounts.ExchangeAccount", on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    filters = models.JSONField(default=dict, blank=True, help_text="Cancel filters.")
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webhook_log", "account", "kind"],
+                condition=Q(webhook_log__isnull=False),
+                name="job_unique_per_log_account_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self):
+        return f"{self.kind} job #{self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from django.urls import path
+
+from webhooks.views import WebhookView
+
+urlpatterns = [
+    path("webhook", WebhookView.as_view(), name="webhook"),
+    path("webhook/", WebhookView.as_view()),
+]

@@ -1,0 +1,392 @@
+"""The only module that imports ccxt.
+
+Builds one ccxt client per account per worker process (and thread), decrypting credentials only
+here; points it at the live exchange, its demo/testnet, or the local simulator; maps our four
+order types to each exchange's ccxt call; paces every request through the shared rate limiter;
+and translates every ccxt exception into `orders.exchange_types`.
+"""
+
+import logging
+import re
+import threading
+import time
+from decimal import Decimal
+
+import ccxt
+from django.conf import settings
+
+from accounts.crypto import decrypt
+from orders import ratelimit, ratelimit_rules
+from orders.exchange_types import (
+    AuthenticationFailed,
+    ExchangeError,
+    ExchangeOrder,
+    ExchangeUnavailable,
+    InsufficientFunds,
+    MarketRules,
+    OrderNotFound,
+    OrderRejected,
+    OrderRequest,
+    RateLimited,
+)
+
+logger = logging.getLogger(__name__)
+
+CCXT_IDS = {"BINANCE": "binance", "BYBIT": "bybit", "OKX": "okx"}
+QUIET_OPTIONS = {
+    "binance": {
+        "fetchMarkets": {"types": ["spot", "linear"]},
+        "fetchCurrencies": False,
+        "fetchMargins": False,
+    },
+    "bybit": {
+        "fetchMarkets": {"types": ["spot", "linear"]},
+        "enableUnifiedAccount": True,
+        "enableUnifiedMargin": False,
+    },
+    "okx": {"fetchMarkets": {"types": ["spot", "swap"]}},
+}
+MARKETS_TTL_SECONDS = 3600
+_SCHEME_AND_HOST = re.compile(r"^https?://[^/]+")
+_local = threading.local()
+_markets_cache: dict[tuple, tuple[float, dict]] = {}
+_markets_lock = threading.Lock()
+
+STATUS_MAP = {
+    "open": "PENDING",
+    "closed": "FILLED",
+    "canceled": "CANCELLED",
+    "cancelled": "CANCELLED",
+    "rejected": "REJECTED",
+    "expired": "EXPIRED",
+}
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    return Decimal(str(value))
+
+
+def point_at(urls, base_url: str):
+    """Replace scheme and host in every string of ccxt's `urls['api']`, keeping the paths."""
+    if isinstance(urls, str):
+        return _SCHEME_AND_HOST.sub(base_url.rstrip("/"), urls)
+    if isinstance(urls, dict):
+        return {key: point_at(value, base_url) for key, value in urls.items()}
+    if isinstance(urls, list):
+        return [point_at(value, base_url) for value in urls]
+    return urls
+
+
+def _build_ccxt(account) -> ccxt.Exchange:
+    exchange_id = CCXT_IDS[account.exchange]
+    config = {
+        "apiKey": decrypt(account.api_key_encrypted),
+        "secret": decrypt(account.api_secret_encrypted),
+        "timeout": settings.EXCHANGE_TIMEOUT_MS,
+        # Pacing is ours and shared by every process; ccxt's own limiter only knows this instance.
+        "enableRateLimit": False,
+        "options": dict(QUIET_OPTIONS[exchange_id]),
+    }
+    if account.passphrase_encrypted:
+        config["password"] = decrypt(account.passphrase_encrypted)
+    client = getattr(ccxt, exchange_id)(config)
+    if exchange_id in ("bybit", "okx"):
+        client.has["fetchCurrencies"] = False
+    if account.environment == "demo":
+        if exchange_id == "okx":
+            client.set_sandbox_mode(True)
+        else:
+            client.enable_demo_trading(True)
+    elif account.environment == "simulator":
+        client.urls["api"] = point_at(client.urls["api"], settings.EXCHANGE_SIMULATOR_URL)
+    return client
+
+
+def _environment_key(account) -> tuple:
+    where = settings.EXCHANGE_SIMULATOR_URL if account.environment == "simulator" else account.environment
+    return account.exchange, where
+
+
+def client_for(account) -> "ExchangeClient":
+    """This process's (and thread's) client for the account, rebuilt when the account changes."""
+    clients = getattr(_local, "clients", None)
+    if clients is None:
+        clients = _local.clients = {}
+    key = (account.pk, account.updated_at, settings.EXCHANGE_SIMULATOR_URL)
+    client = clients.get(account.pk)
+    if client is None or client.cache_key != key:
+        client = ExchangeClient(account, cache_key=key)
+        clients[account.pk] = client
+    return client
+
+
+def forget_clients() -> None:
+    """Drop this thread's clients and the shared markets (tests, credential changes)."""
+    _local.clients = {}
+    with _markets_lock:
+        _markets_cache.clear()
+
+
+class ExchangeClient:
+    """One account's connection to its exchange. Methods take and return our types only."""
+
+    def __init__(self, account, cache_key=None):
+        self.account_id = account.pk
+        self.exchange = account.exchange
+        self.margin_mode = account.margin_mode
+        self.hedged = account.position_mode == "hedge"
+        self.cache_key = cache_key
+        self._ccxt = _build_ccxt(account)
+        self._env_key = _environment_key(account)
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _call(self, action: str, market_type: str, fn, *args, symbol: str | None = None, **kwargs):
+        limits = ratelimit_rules.limits_for(
+            exchange=self.exchange,
+            market_type=market_type,
+            account_id=self.account_id,
+            action=action,
+            symbol=symbol,
+        )
+        ratelimit.acquire(limits=limits)
+        started = time.monotonic()
+        try:
+            return fn(*args, **kwargs)
+        except ccxt.BaseError as error:
+            raise self._translate(error, market_type) from error
+        finally:
+            logger.debug(
+                "%s %s %s took %.1f ms",
+                self.exchange,
+                action,
+                symbol or "",
+                (time.monotonic() - started) * 1000,
+            )
+
+    def _translate(self, error: Exception, market_type: str) -> ExchangeError:
+        message = f"{type(error).__name__}: {str(error)[:300]}"
+        if isinstance(error, ccxt.AuthenticationError | ccxt.PermissionDenied | ccxt.AccountSuspended):
+            return AuthenticationFailed(message)
+        if isinstance(error, ccxt.DDoSProtection):  # includes RateLimitExceeded
+            retry_after = self._retry_after()
+            status = getattr(self._ccxt, "last_http_response_status", None)
+            banned = "418" in str(error)[:20] or "403" in str(error)[:20]
+            if banned or retry_after:
+                ratelimit.block(
+                    key=ratelimit_rules.ip_limit_key(self.exchange, market_type), seconds=retry_after or 60
+                )
+            logger.warning("%s rate limited (status %s, retry after %s)", self.exchange, status, retry_after)
+            return RateLimited(message, retry_after=retry_after, banned=banned)
+        if isinstance(error, ccxt.OrderNotFound):
+            return OrderNotFound(message)
+        if isinstance(error, ccxt.InsufficientFunds):
+            return InsufficientFunds(message)
+        if isinstance(error, ccxt.NetworkError):  # timeouts, 5xx, maintenance, nonce windows
+            return ExchangeUnavailable(message)
+        if isinstance(error, ccxt.ExchangeError):  # a structured refusal: nothing was done
+            return OrderRejected(message)
+        return ExchangeError(message)
+
+    def _retry_after(self) -> float | None:
+        headers = getattr(self._ccxt, "last_response_headers", None) or {}
+        for name, value in headers.items():
+            if name.lower() == "retry-after":
+                try:
+                    return float(value)
+                except ValueError:
+                    return None
+        return None
+
+    def _ensure_markets(self) -> None:
+        if self._ccxt.markets:
+            return
+        with _markets_lock:
+            cached = _markets_cache.get(self._env_key)
+        if cached and time.monotonic() - cached[0] < MARKETS_TTL_SECONDS:
+            self._ccxt.set_markets(cached[1])
+            return
+        markets = self._call("markets", "SPOT", self._ccxt.load_markets)
+        with _markets_lock:
+            _markets_cache[self._env_key] = (time.monotonic(), markets)
+
+    def _market(self, symbol: str) -> dict:
+        self._ensure_markets()
+        try:
+            return self._ccxt.market(symbol)
+        except ccxt.BadSymbol as error:
+            raise OrderRejected(f"unknown symbol {symbol} on {self.exchange}") from error
+
+    # --- market data --------------------------------------------------------------------------
+
+    def market_rules(self, symbol: str) -> MarketRules:
+        market = self._market(symbol)
+        contract_size = _decimal(market.get("contractSize")) if market.get("contract") else None
+        contract_size = contract_size or Decimal("1")
+        precision, limits = market.get("precision") or {}, market.get("limits") or {}
+        step = _decimal(precision.get("amount")) or Decimal("0.00000001")
+        min_amount = _decimal((limits.get("amount") or {}).get("min"))
+        return MarketRules(
+            symbol=symbol,
+            market_type="FUTURES" if market.get("contract") else "SPOT",
+            amount_step=step * contract_size,
+            price_tick=_decimal(precision.get("price")),
+            min_amount=min_amount * contract_size if min_amount is not None else None,
+            min_cost=_decimal((limits.get("cost") or {}).get("min")),
+            contract_size=contract_size,
+        )
+
+    def last_price(self, symbol: str, market_type: str) -> Decimal:
+        self._ensure_markets()
+        ticker = self._call("query", market_type, self._ccxt.fetch_ticker, symbol, symbol=symbol)
+        price = _decimal(ticker.get("last") or ticker.get("close") or ticker.get("bid"))
+        if not price:
+            raise ExchangeUnavailable(f"no last price for {symbol}")
+        return price
+
+    def balance(self, market_type: str, currency: str) -> Decimal:
+        """The total balance of `currency` in the wallet that trades `market_type`."""
+        self._ensure_markets()
+        params = (
+            {"type": "future" if self.exchange == "BINANCE" else "swap"}
+            if market_type == "FUTURES"
+            else {"type": "spot"}
+        )
+        balances = self._call("query", market_type, self._ccxt.fetch_balance, params)
+        return _decimal((balances.get(currency) or {}).get("total")) or Decimal("0")
+
+    # --- settings -----------------------------------------------------------------------------
+
+    def set_leverage(self, symbol: str, leverage: int, margin_mode: str | None = None) -> None:
+        self._ensure_markets()
+        params = {"mgnMode": margin_mode or self.margin_mode} if self.exchange == "OKX" else {}
+        try:
+            self._call(
+                "leverage", "FUTURES", self._ccxt.set_leverage, leverage, symbol, params, symbol=symbol
+            )
+        except OrderRejected as error:
+            # Bybit answers 110043 "leverage not modified" when it already is what we ask.
+            if "not modified" not in str(error).lower() and "110043" not in str(error):
+                raise
+
+    # --- orders -------------------------------------------------------------------------------
+
+    def create_order(self, request: OrderRequest) -> ExchangeOrder:
+        market = self._market(request.symbol)
+        rules = self.market_rules(request.symbol)
+        amount = float(request.amount / rules.contract_size)
+        params: dict = {"clientOrderId": request.client_order_id}
+        if request.reduce_only and market.get("contract"):
+            params["reduceOnly"] = True  # swaps only: spot would reject or misread it
+        if self.hedged and market.get("contract"):
+            params["hedged"] = True
+        ccxt_type = "limit" if request.order_type in ("LIMIT", "STOP_LIMIT") else "market"
+        price = float(request.price) if ccxt_type == "limit" else None  # never a price on market orders
+        if request.is_trigger:
+            params["triggerPrice"] = float(request.stop_price)
+            if self.exchange == "BYBIT":
+                params["triggerDirection"] = self._trigger_direction(request)
+        action = "algo_order" if request.is_trigger else "order"
+        result = self._call(
+            action,
+            request.market_type,
+            self._ccxt.create_order,
+            request.symbol,
+            ccxt_type,
+            request.side,
+            amount,
+            price,
+            params,
+            symbol=request.symbol,
+        )
+        order = self._parse(result, rules, is_trigger=request.is_trigger)
+        order.client_order_id = order.client_order_id or request.client_order_id
+        return order
+
+    def _trigger_direction(self, request: OrderRequest) -> str:
+        reference = request.reference_price
+        if reference is None:  # a buy stop waits for a rise, a sell stop for a fall
+            return "ascending" if request.side == "buy" else "descending"
+        return "ascending" if request.stop_price > reference else "descending"
+
+    def find_order(
+        self, *, symbol: str, market_type: str, client_order_id: str, is_trigger: bool
+    ) -> ExchangeOrder | None:
+        """The order with our client order id, or None if the exchange has none."""
+        rules = self.market_rules(symbol)
+        try:
+            if self.exchange == "BYBIT":
+                result = self._bybit_by_client_id(symbol, market_type, client_order_id, is_trigger)
+                if result is None:
+                    return None
+            else:
+                params = {"clientOrderId": client_order_id}
+                if is_trigger:
+                    params["trigger"] = True
+                result = self._call(
+                    "query", market_type, self._ccxt.fetch_order, None, symbol, params, symbol=symbol
+                )
+        except OrderNotFound:
+            return None
+        return self._parse(result, rules, is_trigger=is_trigger)
+
+    def _bybit_by_client_id(self, symbol, market_type, client_order_id, is_trigger):
+        params = {"orderLinkId": client_order_id}
+        if is_trigger:
+            params["trigger"] = True
+        for fetch in (self._ccxt.fetch_open_orders, self._ccxt.fetch_closed_orders):
+            found = self._call("query", market_type, fetch, symbol, None, None, dict(params), symbol=symbol)
+            if found:
+                return found[0]
+        return None
+
+    def fetch_order(self, *, symbol: str, market_type: str, order_id: str, is_trigger: bool) -> ExchangeOrder:
+        rules = self.market_rules(symbol)
+        params = {"trigger": True} if is_trigger else {}
+        if self.exchange == "BYBIT":
+            params["acknowledged"] = True
+        result = self._call(
+            "query", market_type, self._ccxt.fetch_order, order_id, symbol, params, symbol=symbol
+        )
+        return self._parse(result, rules, is_trigger=is_trigger)
+
+    def open_orders(self, *, symbol: str, market_type: str) -> list[ExchangeOrder]:
+        """Open orders on a symbol, normal and trigger (untriggered stop) orders."""
+        rules = self.market_rules(symbol)
+        orders = []
+        for is_trigger in (False, True):
+            params = {"trigger": True} if is_trigger else {}
+            found = self._call(
+                "query", market_type, self._ccxt.fetch_open_orders, symbol, None, None, params, symbol=symbol
+            )
+            orders += [self._parse(item, rules, is_trigger=is_trigger) for item in found]
+        return orders
+
+    def cancel_order(self, *, symbol: str, market_type: str, order_id: str, is_trigger: bool) -> None:
+        self._ensure_markets()
+        params = {"trigger": True} if is_trigger else {}
+        action = "algo_order" if is_trigger else "order"
+        self._call(action, market_type, self._ccxt.cancel_order, order_id, symbol, params, symbol=symbol)
+
+    def _parse(self, raw: dict, rules: MarketRules, *, is_trigger: bool) -> ExchangeOrder:
+        size = rules.contract_size
+        amount, filled = _decimal(raw.get("amount")), _decimal(raw.get("filled")) or Decimal("0")
+        status = STATUS_MAP.get(raw.get("status") or "open", "PENDING")
+        if status == "PENDING" and filled > 0:
+            status = "PARTIALLY_FILLED"
+        info = raw.get("info") or {}
+        triggered_id = info.get("actualOrderId") or info.get("ordId") if is_trigger else None
+        return ExchangeOrder(
+            id=str(raw["id"]) if raw.get("id") is not None else None,
+            client_order_id=raw.get("clientOrderId"),
+            status=status,
+            amount=amount * size if amount is not None else None,
+            filled=filled * size,
+            average=_decimal(raw.get("average")),
+            price=_decimal(raw.get("price")),
+            is_trigger=is_trigger,
+            triggered_order_id=str(triggered_id) if triggered_id else None,
+            raw_status=raw.get("status"),
+        )

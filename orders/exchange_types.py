@@ -1,0 +1,96 @@
+"""What crosses the exchange boundary, without ccxt: our exceptions and plain data.
+
+Every ccxt exception is translated (in `orders/exchange.py`) into one of these. `retry_safe`
+says whether sending the same request again cannot do harm *by itself*; for order creation even
+then we look the order up by client order id first, because a timeout may mean it was placed.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+class ExchangeError(Exception):
+    retry_safe = False
+
+
+class ExchangeUnavailable(ExchangeError):
+    """Network error, timeout, 5xx, maintenance: the outcome of the request is unknown."""
+
+    retry_safe = True
+
+
+class RateLimited(ExchangeUnavailable):
+    """The exchange refused for rate or IP limits; nothing was done. Wait `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float | None = None, banned: bool = False):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.banned = banned
+
+
+class AuthenticationFailed(ExchangeError):
+    """Key, secret, passphrase or permissions are wrong."""
+
+
+class OrderRejected(ExchangeError):
+    """The exchange refused the order (invalid, below minimum, unknown symbol...); nothing was placed."""
+
+
+class InsufficientFunds(OrderRejected):
+    pass
+
+
+class OrderNotFound(ExchangeError):
+    pass
+
+
+class SizingError(Exception):
+    """The order cannot be sized (below the market's minimum, no position to close...): not sent."""
+
+
+@dataclass(frozen=True)
+class MarketRules:
+    """A market's trading rules, in base-currency units even where the exchange counts contracts."""
+
+    symbol: str
+    market_type: str  # SPOT | FUTURES
+    amount_step: Decimal
+    price_tick: Decimal | None
+    min_amount: Decimal | None
+    min_cost: Decimal | None
+    contract_size: Decimal = Decimal("1")
+
+
+@dataclass
+class ExchangeOrder:
+    """An order as the exchange reports it, in base units and our status names."""
+
+    id: str | None
+    client_order_id: str | None
+    status: str  # PENDING | PARTIALLY_FILLED | FILLED | CANCELLED | REJECTED | EXPIRED
+    amount: Decimal | None = None
+    filled: Decimal = Decimal("0")
+    average: Decimal | None = None
+    price: Decimal | None = None
+    is_trigger: bool = False
+    triggered_order_id: str | None = None
+    raw_status: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    symbol: str
+    market_type: str
+    order_type: str  # MARKET | LIMIT | STOP_LIMIT | STOP_MARKET
+    side: str  # buy | sell
+    amount: Decimal  # base units
+    client_order_id: str
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    reduce_only: bool = False
+    reference_price: Decimal | None = None  # last price, for trigger directions
+
+    @property
+    def is_trigger(self) -> bool:
+        return self.order_type in ("STOP_LIMIT", "STOP_MARKET")

@@ -1,0 +1,245 @@
+"""Placing one account's orders of one signal, in sequence (CONTRACT.md "Execution semantics").
+
+Retries are ours and only for errors that cannot have done anything, or after looking the order
+up by its client order id: a timeout or a lost response never produces a second order.
+"""
+
+import logging
+import time
+
+from django.utils import timezone
+
+from accounts.models import AccountSymbolSetting
+from orders import exchange
+from orders.exchange_types import (
+    AuthenticationFailed,
+    ExchangeError,
+    ExchangeUnavailable,
+    OrderRejected,
+    OrderRequest,
+    RateLimited,
+    SizingError,
+)
+from orders.lifecycle import order_record_exchange_state, order_update
+from orders.models import Order, OrderEvent, OrderStatus
+from orders.positions import open_symbols, position_quantity
+from orders.sizing import SizingInput, round_price, size_order
+
+logger = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+BACKOFF_SECONDS = (0.2, 0.5, 1.0)
+SOURCE = OrderEvent.Source.WORKER
+
+
+def account_orders_execute(*, job) -> None:
+    """Place the job's PROCESSING orders one after another. Never raises for exchange errors:
+    each order ends with its status and error recorded."""
+    orders = list(
+        Order.objects.filter(webhook_log_id=job.webhook_log_id, account_id=job.account_id)
+        .select_related("link", "account")
+        .order_by("order_index")
+    )
+    try:
+        client = exchange.client_for(job.account)
+    except Exception as error:  # decryption or configuration: nothing can be sent
+        logger.exception("account %s: cannot build exchange client", job.account_id)
+        _reject_rest(orders, f"거래소 클라이언트를 만들 수 없습니다: {type(error).__name__}")
+        raise
+    for position, order in enumerate(orders):
+        if order.status != OrderStatus.PROCESSING:
+            continue  # already settled by an earlier run
+        try:
+            order_place(client=client, order=order)
+        except AuthenticationFailed as error:
+            _reject_rest(orders[position:], f"인증 실패: {error}")
+            return
+
+
+def _reject_rest(orders, message: str) -> None:
+    for order in orders:
+        if order.status == OrderStatus.PROCESSING and not order.submitted_at:
+            order_update(
+                order=order, source=SOURCE, status=OrderStatus.REJECTED, error=message, detail=message
+            )
+
+
+def order_place(*, client, order: Order) -> Order:
+    """Size, price and send one order; record what the exchange says. Raises AuthenticationFailed."""
+    link = order.link
+    try:
+        rules = client.market_rules(order.symbol)
+        if order.market_type == "FUTURES":
+            _ensure_leverage(client, order, link)
+        position = position_quantity(link_id=link.pk, symbol=order.symbol)
+        last_price = None
+        needs_reference = (
+            order.order_type in ("STOP_LIMIT", "STOP_MARKET") and order.account.exchange == "BYBIT"
+        )
+        if (order.order_type == "MARKET" and order.price is None) or needs_reference:
+            last_price = client.last_price(order.symbol, order.market_type)
+        sized = size_order(
+            SizingInput(
+                order_type=order.order_type,
+                side=order.side,
+                market_type=order.market_type,
+                qty_per=order.qty_per,
+                price=order.price,
+                stop_price=order.stop_price,
+                last_price=last_price,
+                allocated_capital=link.allocated_capital,
+                leverage=link.leverage,
+                position=position,
+                rules=rules,
+            )
+        )
+        if not sized.closing:
+            _check_max_symbols(link, order.symbol)
+    except SizingError as error:
+        return order_update(
+            order=order,
+            source=SOURCE,
+            status=OrderStatus.REJECTED,
+            error=str(error),
+            detail="not sent: " + str(error),
+        )
+    except AuthenticationFailed:
+        raise
+    except ExchangeError as error:
+        return order_update(
+            order=order,
+            source=SOURCE,
+            status=OrderStatus.REJECTED,
+            error=str(error),
+            detail="not sent: " + str(error),
+        )
+
+    price = round_price(order.price, rules.price_tick, order.side) if order.price is not None else None
+    stop = (
+        round_price(order.stop_price, rules.price_tick, order.side) if order.stop_price is not None else None
+    )
+    request = OrderRequest(
+        symbol=order.symbol,
+        market_type=order.market_type,
+        order_type=order.order_type,
+        side=order.side,
+        amount=sized.quantity,
+        client_order_id=order.client_order_id,
+        price=price if order.order_type in ("LIMIT", "STOP_LIMIT") else None,
+        stop_price=stop,
+        reduce_only=sized.reduce_only,
+        reference_price=last_price,
+    )
+    was_submitted_before = order.submitted_at is not None
+    order = order_update(
+        order=order,
+        source=SOURCE,
+        quantity=sized.quantity,
+        reduce_only=sized.reduce_only,
+        price=request.price if request.price is not None else order.price,
+        stop_price=stop,
+        submitted_at=order.submitted_at or timezone.now(),
+    )
+    return _send(client, order, request, look_first=was_submitted_before)
+
+
+def _send(client, order: Order, request: OrderRequest, *, look_first: bool) -> Order:
+    last_error = None
+    for attempt in range(ATTEMPTS):
+        if look_first or attempt > 0:
+            found = _look_up(client, order, request)
+            if found is not None:
+                return found
+        try:
+            state = client.create_order(request)
+        except RateLimited as error:  # refused before anything was done: wait and resend
+            last_error = error
+            time.sleep(min(error.retry_after or BACKOFF_SECONDS[attempt], 10))
+            continue
+        except ExchangeUnavailable as error:  # may or may not have been placed: look up next time
+            last_error = error
+            logger.warning("order %s: %s on attempt %s", order.client_order_id, error, attempt + 1)
+            time.sleep(BACKOFF_SECONDS[attempt])
+            continue
+        except OrderRejected as error:
+            if attempt > 0:  # a duplicate-id refusal after a lost answer: the order exists
+                found = _look_up(client, order, request)
+                if found is not None:
+                    return found
+            return order_update(
+                order=order, source=SOURCE, status=OrderStatus.REJECTED, error=str(error), detail=str(error)
+            )
+        return _settle_new(client, order, request, state)
+    found = _look_up(client, order, request)
+    if found is not None:
+        return found
+    message = f"거래소 응답 없음, 상태 미확인 (정리 작업이 client id로 확인합니다): {last_error}"
+    return order_update(order=order, source=SOURCE, error=message, detail=message)
+
+
+def _look_up(client, order: Order, request: OrderRequest) -> Order | None:
+    try:
+        state = client.find_order(
+            symbol=order.symbol,
+            market_type=order.market_type,
+            client_order_id=order.client_order_id,
+            is_trigger=request.is_trigger,
+        )
+    except ExchangeError as error:
+        logger.warning("order %s: lookup failed: %s", order.client_order_id, error)
+        return None
+    if state is None:
+        return None
+    return order_record_exchange_state(
+        order=order, state=state, source=SOURCE, detail="found by client order id"
+    )
+
+
+def _settle_new(client, order: Order, request: OrderRequest, state) -> Order:
+    """Record the create answer; a MARKET order's fill is fetched at once (Bybit and OKX answer a
+    create with ids only) so that the very next signal can close what this one opened."""
+    order = order_record_exchange_state(order=order, state=state, source=SOURCE, detail="placed")
+    if (
+        request.order_type == "MARKET"
+        and order.status not in (OrderStatus.FILLED, OrderStatus.REJECTED)
+        and state.id
+    ):
+        for delay in (0.0, 0.05, 0.2):
+            time.sleep(delay)
+            try:
+                fetched = client.fetch_order(
+                    symbol=order.symbol, market_type=order.market_type, order_id=state.id, is_trigger=False
+                )
+            except ExchangeError as error:
+                logger.warning("order %s: fill fetch failed: %s", order.client_order_id, error)
+                continue
+            order = order_record_exchange_state(
+                order=order, state=fetched, source=SOURCE, detail="fill fetched"
+            )
+            if order.status == OrderStatus.FILLED:
+                break
+    return order
+
+
+def _ensure_leverage(client, order: Order, link) -> None:
+    """Set the link's leverage on the exchange before the first order on a symbol, and again only
+    when it (or the account's margin mode) changed."""
+    account = order.account
+    setting = AccountSymbolSetting.objects.filter(account=account, symbol=order.symbol).first()
+    if setting and setting.leverage == link.leverage and setting.margin_mode == account.margin_mode:
+        return
+    client.set_leverage(order.symbol, link.leverage, account.margin_mode)
+    AccountSymbolSetting.objects.update_or_create(
+        account=account,
+        symbol=order.symbol,
+        defaults={"leverage": link.leverage, "margin_mode": account.margin_mode},
+    )
+    logger.info("account %s: leverage %s set on %s", account.pk, link.leverage, order.symbol)
+
+
+def _check_max_symbols(link, symbol: str) -> None:
+    if not link.max_symbols:
+        return
+    held = open_symbols(link_id=link.pk) - {symbol}
+    if len(held) >= link.max_symbols:
+        raise SizingError(f"최대 심볼 수 초과: 이미 {len(held)}개 보유 (max_symbols={link.max_symbols})")

@@ -1,0 +1,62 @@
+"""Running one account job (a django-q2 task's body) and closing its webhook log."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders import reports
+from orders.models import AccountJob, Order
+
+logger = logging.getLogger(__name__)
+
+
+def job_run(*, job_id: int) -> dict:
+    """Run the job once. A job that is already running or finished is left alone, so a task
+    delivered twice does nothing the second time."""
+    with transaction.atomic():
+        claimed = AccountJob.objects.filter(pk=job_id, state=AccountJob.State.QUEUED).update(
+            state=AccountJob.State.RUNNING, started_at=timezone.now()
+        )
+    if not claimed:
+        logger.warning("job %s was already claimed; not running it again", job_id)
+        return {"skipped": True}
+    job = AccountJob.objects.select_related("account", "strategy").get(pk=job_id)
+    state, error, result = AccountJob.State.DONE, "", None
+    try:
+        if job.kind == AccountJob.Kind.ORDERS:
+            from orders.execution import account_orders_execute
+
+            account_orders_execute(job=job)
+        else:
+            from orders.cancellation import account_cancel_execute
+
+            result = account_cancel_execute(job=job)
+    except Exception as exc:  # the job's own failure is recorded, never re-run by the broker
+        logger.exception("job %s failed", job_id)
+        state, error = AccountJob.State.FAILED, f"{type(exc).__name__}: {str(exc)[:500]}"
+    AccountJob.objects.filter(pk=job_id).update(
+        state=state, error=error, result=result, finished_at=timezone.now()
+    )
+    if job.webhook_log_id:
+        log_finalize(log_id=job.webhook_log_id)
+    return result or {"state": state}
+
+
+def log_finalize(*, log_id: int) -> None:
+    """When the log's last job has finished, set the log's final status from its orders."""
+    from webhooks.models import WebhookLog
+
+    jobs = list(AccountJob.objects.filter(webhook_log_id=log_id))
+    if not jobs or any(not job.finished for job in jobs):
+        return
+    log = WebhookLog.objects.get(pk=log_id)
+    if log.status != WebhookLog.Status.RECEIVED:
+        return
+    if jobs[0].kind == AccountJob.Kind.CANCEL:
+        status = reports.cancel_report(log=log, jobs=jobs)[2]
+    else:
+        orders = list(Order.objects.filter(webhook_log_id=log_id))
+        successes = sum(1 for o in orders if o.status in reports.SUCCESSFUL)
+        status = reports.log_status(successes, len(orders) - successes, running=False)
+    WebhookLog.objects.filter(pk=log_id, status=WebhookLog.Status.RECEIVED).update(status=status)

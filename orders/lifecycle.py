@@ -1,0 +1,49 @@
+"""Every change of an order goes through here: saved, audited (OrderEvent), and its fills
+applied to the position exactly once."""
+
+from django.utils import timezone
+
+from orders.exchange_types import ExchangeOrder
+from orders.models import FINAL_STATUSES, Order, OrderEvent
+from orders.positions import position_apply_fills
+
+
+def order_update(
+    *, order: Order, source: str, status: str | None = None, detail: str = "", **fields
+) -> Order:
+    """Save `fields` and `status` on the order; record an event when status or fill changed."""
+    before_status, before_filled = order.status, order.filled_quantity
+    if status:
+        order.status = status
+    for name, value in fields.items():
+        setattr(order, name, value)
+    if order.status in FINAL_STATUSES and order.closed_at is None:
+        order.closed_at = timezone.now()
+    order.save()
+    if order.status != before_status or order.filled_quantity != before_filled:
+        OrderEvent.objects.create(
+            order=order,
+            source=source,
+            from_status=before_status,
+            to_status=order.status,
+            filled_quantity=order.filled_quantity,
+            detail=detail[:1000],
+        )
+    if order.filled_quantity > order.position_applied_quantity:
+        position_apply_fills(order_id=order.pk)
+        order.refresh_from_db()
+    return order
+
+
+def order_record_exchange_state(
+    *, order: Order, state: ExchangeOrder, source: str, detail: str = ""
+) -> Order:
+    """Adopt what the exchange reports; fills never go backwards."""
+    fields = {}
+    if state.id and state.id != order.exchange_order_id:
+        fields["exchange_order_id"] = state.id
+    if state.filled is not None and state.filled > order.filled_quantity:
+        fields["filled_quantity"] = state.filled
+        if state.average:
+            fields["average_price"] = state.average
+    return order_update(order=order, source=source, status=state.status, detail=detail, **fields)

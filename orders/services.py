@@ -1,0 +1,119 @@
+"""Turning an accepted signal into account jobs, and waiting for them within the deadline."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django_q.tasks import async_task
+
+from orders import reports
+from orders.client_ids import client_order_id
+from orders.models import AccountJob, Order, OrderEvent
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.01
+
+
+def orders_create_for_signal(*, log, strategy, links, signal) -> list[AccountJob]:
+    """Within the caller's transaction: one job per linked account and one PROCESSING Order per
+    account × order of the signal. The jobs are enqueued when the transaction commits."""
+    jobs, orders = [], []
+    for link in links:
+        jobs.append(
+            AccountJob(webhook_log=log, strategy=strategy, account=link.account, kind=AccountJob.Kind.ORDERS)
+        )
+        for index, leg in enumerate(signal.legs):
+            orders.append(
+                Order(
+                    strategy=strategy,
+                    account=link.account,
+                    link=link,
+                    webhook_log=log,
+                    order_index=index,
+                    client_order_id=client_order_id(
+                        log_id=log.pk, account_id=link.account_id, order_index=index
+                    ),
+                    symbol=signal.unified_symbol,
+                    market_type=signal.market_type,
+                    side=signal.side,
+                    order_type=signal.order_type,
+                    price=leg.price,
+                    stop_price=leg.stop_price,
+                    qty_per=leg.qty_per,
+                )
+            )
+    AccountJob.objects.bulk_create(jobs)
+    created = Order.objects.bulk_create(orders)
+    OrderEvent.objects.bulk_create(
+        OrderEvent(
+            order=order,
+            source=OrderEvent.Source.WEBHOOK,
+            to_status=order.status,
+            detail=f"webhook log {log.pk}",
+        )
+        for order in created
+    )
+    jobs = list(AccountJob.objects.filter(webhook_log=log).order_by("id"))
+    _enqueue_on_commit(jobs, log.pk)
+    return jobs
+
+
+def cancel_jobs_create(*, log, strategy, links, signal) -> list[AccountJob]:
+    """Within the caller's transaction: one cancel job per linked account (filters kept on the job)."""
+    filters = {
+        "exchange": signal.exchange,
+        "market_type": signal.market_type,
+        "base": signal.base,
+        "quote": signal.currency,
+    }
+    jobs = [
+        AccountJob(
+            webhook_log=log,
+            strategy=strategy,
+            account=link.account,
+            kind=AccountJob.Kind.CANCEL,
+            filters=filters,
+        )
+        for link in links
+    ]
+    AccountJob.objects.bulk_create(jobs)
+    jobs = list(AccountJob.objects.filter(webhook_log=log).order_by("id"))
+    _enqueue_on_commit(jobs, log.pk)
+    return jobs
+
+
+def _enqueue_on_commit(jobs: list[AccountJob], log_id: int) -> None:
+    job_ids = [job.pk for job in jobs]
+
+    def enqueue():
+        for job_id in job_ids:
+            async_task("orders.tasks.run_account_job", job_id, group=f"log-{log_id}")
+
+    transaction.on_commit(enqueue)
+
+
+def jobs_wait(*, job_ids: list[int], started: float) -> list[AccountJob]:
+    """Poll the jobs until all have finished or the response deadline has come."""
+    deadline = started + settings.WEBHOOK_RESPONSE_DEADLINE
+    while True:
+        jobs = list(AccountJob.objects.filter(pk__in=job_ids).select_related("account").order_by("id"))
+        if all(job.finished for job in jobs) or time.monotonic() >= deadline:
+            return jobs
+        time.sleep(POLL_SECONDS)
+
+
+def signal_collect(*, log, signal, job_ids, started, skipped_accounts=0) -> tuple[int, dict, str | None]:
+    """Wait for the signal's jobs, then build the guide's response. Returns (HTTP status, result,
+    log status or None while some accounts are still running)."""
+    jobs = jobs_wait(job_ids=job_ids, started=started)
+    orders = list(Order.objects.filter(webhook_log=log).order_by("account_id", "order_index"))
+    return reports.signal_report(
+        log=log, signal=signal, jobs=jobs, orders=orders, skipped_accounts=skipped_accounts
+    )
+
+
+def cancel_collect(*, log, job_ids, started) -> tuple[int, dict, str | None]:
+    jobs = jobs_wait(job_ids=job_ids, started=started)
+    return reports.cancel_report(log=log, jobs=jobs)

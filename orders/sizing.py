@@ -1,0 +1,97 @@
+"""How much to trade (CONTRACT.md "Sizing"). Pure functions: no database, no exchange."""
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
+
+from orders.exchange_types import MarketRules, SizingError
+
+HUNDRED = Decimal("100")
+
+
+@dataclass(frozen=True)
+class SizingInput:
+    order_type: str
+    side: str
+    market_type: str
+    qty_per: Decimal
+    price: Decimal | None
+    stop_price: Decimal | None
+    last_price: Decimal | None
+    allocated_capital: Decimal
+    leverage: int
+    position: Decimal  # this strategy's signed position on this account and symbol
+    rules: MarketRules
+
+
+@dataclass(frozen=True)
+class Sized:
+    quantity: Decimal
+    sizing_price: Decimal
+    closing: bool
+    reduce_only: bool
+
+
+def is_closing(*, side: str, market_type: str, position: Decimal) -> bool:
+    if market_type == "SPOT":
+        return side == "sell"
+    return (side == "sell" and position > 0) or (side == "buy" and position < 0)
+
+
+def sizing_price(*, order_type: str, price, stop_price, last_price) -> Decimal | None:
+    if order_type in ("LIMIT", "STOP_LIMIT"):
+        return price
+    if order_type == "STOP_MARKET":
+        return stop_price
+    return price or last_price
+
+
+def round_down(quantity: Decimal, step: Decimal) -> Decimal:
+    return (quantity / step).to_integral_value(rounding=ROUND_DOWN) * step
+
+
+def round_price(price: Decimal, tick: Decimal | None, side: str) -> Decimal:
+    """To the market's tick, never worse than asked: buy prices round down, sell prices up."""
+    if not tick:
+        return price
+    units = (price / tick).to_integral_value(rounding=ROUND_DOWN if side == "buy" else ROUND_UP)
+    return units * tick
+
+
+def _plain(number: Decimal) -> str:
+    return format(number.normalize(), "f")
+
+
+def size_order(data: SizingInput) -> Sized:
+    """The order's quantity in base units, rounded down to the step. Raises SizingError when the
+    order must not be sent (no position to close, below the market's minimum, no capital)."""
+    rules = data.rules
+    price = sizing_price(
+        order_type=data.order_type, price=data.price, stop_price=data.stop_price, last_price=data.last_price
+    )
+    if not price or price <= 0:
+        raise SizingError("가격을 알 수 없어 수량을 계산할 수 없습니다")
+    closing = is_closing(side=data.side, market_type=data.market_type, position=data.position)
+    if closing:
+        if data.position == 0 or (data.market_type == "SPOT" and data.position < 0):
+            raise SizingError("이 전략의 포지션이 없어 매도할 수 없습니다 (현물 공매도 불가)")
+        raw = abs(data.position) * data.qty_per / HUNDRED
+    else:
+        if data.allocated_capital <= 0:
+            raise SizingError("배정 자본(allocated_capital)이 0입니다")
+        leverage = Decimal(data.leverage if data.market_type == "FUTURES" else 1)
+        raw = data.allocated_capital * data.qty_per / HUNDRED * leverage / price
+    quantity = round_down(raw, rules.amount_step)
+    reduce_only = closing and data.market_type == "FUTURES"
+    if quantity <= 0 or (rules.min_amount and quantity < rules.min_amount):
+        minimum = rules.min_amount or rules.amount_step
+        raise SizingError(
+            f"최소 주문 수량 미달: {_plain(raw)} < 최소 {_plain(minimum)} "
+            f"(부족 {_plain(minimum - quantity)}, 단위 {_plain(rules.amount_step)})"
+        )
+    notional = quantity * price
+    if rules.min_cost and notional < rules.min_cost and not reduce_only:
+        raise SizingError(
+            f"최소 주문 금액 미달: {_plain(notional)} < 최소 {_plain(rules.min_cost)} "
+            f"(부족 {_plain(rules.min_cost - notional)})"
+        )
+    return Sized(quantity=quantity, sizing_price=price, closing=closing, reduce_only=reduce_only)

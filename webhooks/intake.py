@@ -1,0 +1,255 @@
+"""Receiving one webhook request: parse, authenticate, resolve, record, hand to execution.
+
+Every request leaves exactly one `webhook_logs` row, good or bad. An accepted signal's log row,
+its Order rows and its account jobs are written in one transaction; the jobs are enqueued when
+it commits.
+"""
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from orders import services as order_services
+from strategies.models import Strategy, StrategyAccount
+from tradingsite.logging import redact
+from webhooks import errors
+from webhooks.models import WebhookLog, WebhookToken
+from webhooks.services import token_authenticate
+from webhooks.signals import Signal, parse_signal
+from webhooks.tokens import token_mask
+
+logger = logging.getLogger(__name__)
+
+SUCCESS_MESSAGE = "웹훅 처리 성공"
+
+
+@dataclass
+class Outcome:
+    status: int
+    body: dict
+
+
+@dataclass
+class Request:
+    body: bytes
+    remote_addr: str | None
+
+
+def webhook_receive(*, request: Request, throttle=None) -> Outcome:
+    """Handle one webhook request end to end; never raises for bad input (4xx outcomes)."""
+    started = time.monotonic()
+    log = WebhookLog(remote_addr=request.remote_addr)
+    try:
+        return _receive(request, log, started, throttle)
+    except errors.WebhookError as error:
+        return _reject(log, error, started)
+
+
+def webhook_refuse(*, remote_addr: str | None, error: errors.WebhookError) -> Outcome:
+    """Log and answer a request refused before its body was read (e.g. too large)."""
+    return _reject(WebhookLog(remote_addr=remote_addr), error, time.monotonic())
+
+
+def _receive(request: Request, log: WebhookLog, started: float, throttle) -> Outcome:
+    _check_source(request.remote_addr)
+    payload = _decode(request.body, log)
+    signal = parse_signal(payload)
+    log.action, log.signal_id = signal.action, signal.signal_id
+    log.signal = signal.as_log()
+    if throttle is not None:
+        throttle(signal.token)
+    token = token_authenticate(raw=signal.token)
+    if token is None:
+        raise errors.invalid_token()
+    log.token, log.owner = token, token.owner
+    strategy = _strategy(token, signal)
+    log.strategy = strategy
+    links = _links(strategy, signal)
+    if signal.action == "cancel_all_orders":
+        return _accept_cancel(log, strategy, links, signal, started)
+    return _accept_orders(log, strategy, links, signal, started)
+
+
+def _check_source(address: str | None) -> None:
+    allowed = settings.WEBHOOK_ALLOWED_IPS
+    if allowed and address not in allowed:
+        raise errors.ip_not_allowed(address or "?")
+
+
+def _decode(body: bytes, log: WebhookLog) -> dict:
+    def constant(name):  # NaN / Infinity literals: kept as floats, refused per field later
+        return float(name)
+
+    try:
+        text = body.decode("utf-8-sig")
+        payload = json.loads(
+            text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=_refuse_repeated_keys
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        log.raw_body = redact(body[:2000].decode("utf-8", "replace"))
+        raise errors.not_json() from None
+    if not isinstance(payload, dict):
+        log.raw_body = redact(body[:2000].decode("utf-8", "replace"))
+        raise errors.not_an_object()
+    log.payload = masked_payload(payload)
+    return payload
+
+
+def _refuse_repeated_keys(pairs):
+    result = {}
+    for key, value in pairs:
+        if key in result and result[key] != value:
+            raise errors.WebhookError(
+                _("필드 충돌: %(key)s 가 서로 다른 값으로 두 번 있습니다") % {"key": key[:50]},
+                code="conflicting_fields",
+            )
+        result[key] = value
+    return result
+
+
+def masked_payload(payload: dict) -> dict:
+    """The payload as received, JSON-safe, with every spelling of the token masked."""
+    from webhooks.normalize import normalize_key
+
+    def clean(value):
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, float):
+            return repr(value)
+        if isinstance(value, dict):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    masked = {}
+    for key, value in payload.items():
+        masked[key] = token_mask(value) if normalize_key(key) == "token" else clean(value)
+    return masked
+
+
+def _strategy(token: WebhookToken, signal: Signal) -> Strategy:
+    strategy = Strategy.objects.filter(
+        owner=token.owner, group_name=signal.group_name, is_active=True
+    ).first()
+    if strategy is None:
+        raise errors.strategy_not_found(signal.group_name)
+    if (
+        signal.market_type
+        and signal.action != "cancel_all_orders"
+        and signal.market_type != strategy.market_type
+    ):
+        raise errors.market_type_mismatch(signal.market_type, strategy.market_type)
+    return strategy
+
+
+def _links(strategy: Strategy, signal: Signal) -> list[StrategyAccount]:
+    links = list(
+        StrategyAccount.objects.filter(strategy=strategy, is_active=True, account__is_active=True)
+        .select_related("account")
+        .order_by("id")
+    )
+    if not links:
+        raise errors.no_linked_accounts(None)
+    if signal.exchange:
+        links = [link for link in links if link.account.exchange == signal.exchange]
+        if not links:
+            raise errors.no_linked_accounts(signal.exchange)
+    return links
+
+
+def _claim(log: WebhookLog) -> WebhookLog | None:
+    """Save the log row that claims the signal_id; returns the earlier claim if there is one."""
+    try:
+        with transaction.atomic():
+            log.save()
+        return None
+    except IntegrityError:
+        if not log.signal_id:
+            raise
+        first = WebhookLog.objects.filter(
+            strategy=log.strategy,
+            signal_id=log.signal_id,
+            status__in=["received", "success", "partial", "failed"],
+        ).first()
+        if first is None:  # the other claim was rolled back meanwhile: try once more
+            with transaction.atomic():
+                log.save()
+            return None
+        return first
+
+
+def _duplicate(log: WebhookLog, first: WebhookLog, started: float) -> Outcome:
+    log.pk = None
+    log.status, log.duplicate_of, log.http_status = WebhookLog.Status.DUPLICATE, first, 200
+    body = {
+        "success": True,
+        "message": _("이미 처리된 신호입니다 (signal_id 중복)"),
+        "duplicate": True,
+        "log_id": first.pk,
+        "result": first.response.get("result") if first.response else None,
+    }
+    log.response, log.duration_ms = body, (time.monotonic() - started) * 1000
+    log.save()
+    logger.info("webhook %s duplicate of %s", log.pk, first.pk)
+    return Outcome(200, body)
+
+
+def _accept_orders(log, strategy, links, signal, started) -> Outcome:
+    skipped = StrategyAccount.objects.filter(strategy=strategy, is_active=True).count() - len(links)
+    with transaction.atomic():
+        first = _claim(log)
+        if first is not None:
+            return _duplicate(log, first, started)
+        jobs = order_services.orders_create_for_signal(log=log, strategy=strategy, links=links, signal=signal)
+    status, result, log_status = order_services.signal_collect(
+        log=log, signal=signal, job_ids=[job.pk for job in jobs], started=started, skipped_accounts=skipped
+    )
+    return _finish(log, status, result, log_status, started)
+
+
+def _accept_cancel(log, strategy, links, signal, started) -> Outcome:
+    with transaction.atomic():
+        first = _claim(log)
+        if first is not None:
+            return _duplicate(log, first, started)
+        jobs = order_services.cancel_jobs_create(log=log, strategy=strategy, links=links, signal=signal)
+    status, result, log_status = order_services.cancel_collect(
+        log=log, job_ids=[job.pk for job in jobs], started=started
+    )
+    return _finish(log, status, result, log_status, started)
+
+
+def _finish(log, status, result, log_status, started) -> Outcome:
+    processing = status == 202
+    body = {
+        "success": True,
+        "message": SUCCESS_MESSAGE if not processing else _("웹훅 접수: 일부 계좌가 아직 처리 중입니다"),
+        "result": result,
+    }
+    log.http_status, log.response = status, body
+    log.duration_ms = (time.monotonic() - started) * 1000
+    fields = ["http_status", "response", "duration_ms"]
+    if log_status:
+        log.status = log_status
+        fields.append("status")
+    log.save(update_fields=fields)
+    logger.info("webhook %s %s answered %s in %.1f ms", log.pk, log.action, status, log.duration_ms)
+    return Outcome(status, body)
+
+
+def _reject(log: WebhookLog, error: errors.WebhookError, started: float) -> Outcome:
+    body = {"success": False, "error": error.message, "code": error.code}
+    log.pk = None
+    log.status, log.http_status = WebhookLog.Status.REJECTED, error.status
+    log.error, log.error_code, log.response = error.message, error.code, body
+    log.duration_ms = (time.monotonic() - started) * 1000
+    log.save()
+    logger.info("webhook %s rejected: %s (%s)", log.pk, error.code, error.status)
+    return Outcome(error.status, body)

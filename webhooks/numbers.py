@@ -1,0 +1,43 @@
+"""Numbers from a signal: JSON numbers or numeric strings, as Decimal, finite and positive."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from webhooks import errors
+
+MAX_NUMBER = Decimal("1e15")
+
+
+def positive_decimal(field: str, value) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise errors.invalid_field(field, value, _("숫자여야 합니다"))
+    if isinstance(value, float):
+        value = repr(value)  # NaN and infinities stay recognisable; floats keep their shortest form
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise errors.invalid_field(field, value, _("숫자여야 합니다")) from None
+    else:
+        raise errors.invalid_field(field, value, _("숫자여야 합니다"))
+    if not number.is_finite():
+        raise errors.invalid_field(field, value, _("유한한 숫자여야 합니다"))
+    if number <= 0:
+        raise errors.invalid_field(field, value, _("0보다 커야 합니다"))
+    if number >= MAX_NUMBER:
+        raise errors.invalid_field(field, value, _("너무 큽니다"))
+    if number.as_tuple().exponent < -12:
+        raise errors.invalid_field(field, value, _("소수점 12자리까지 가능합니다"))
+    return number
+
+
+def percentage(field: str, value) -> Decimal:
+    number = positive_decimal(field, value)
+    if number > 100:
+        raise errors.invalid_field(field, value, _("0 초과 100 이하여야 합니다"))
+    if number.as_tuple().exponent < -4:
+        raise errors.invalid_field(field, value, _("소수점 4자리까지 가능합니다"))
+    return number
