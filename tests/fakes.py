@@ -8,12 +8,15 @@ from decimal import Decimal
 from orders.exchange_types import ExchangeOrder, MarketRules, OrderNotFound, OrderRejected, OrderRequest
 
 RULES = {
-    "BTC/USDT:USDT": MarketRules("BTC/USDT:USDT", "FUTURES", Decimal("0.001"), Decimal("0.1"), Decimal("0.001"),
-                                 Decimal("100")),
-    "ETH/USDT:USDT": MarketRules("ETH/USDT:USDT", "FUTURES", Decimal("0.001"), Decimal("0.01"), Decimal("0.001"),
-                                 Decimal("20")),
-    "BTC/USDT": MarketRules("BTC/USDT", "SPOT", Decimal("0.00001"), Decimal("0.01"), Decimal("0.00001"),
-                            Decimal("5")),
+    "BTC/USDT:USDT": MarketRules(
+        "BTC/USDT:USDT", "FUTURES", Decimal("0.001"), Decimal("0.1"), Decimal("0.001"), Decimal("100")
+    ),
+    "ETH/USDT:USDT": MarketRules(
+        "ETH/USDT:USDT", "FUTURES", Decimal("0.001"), Decimal("0.01"), Decimal("0.001"), Decimal("20")
+    ),
+    "BTC/USDT": MarketRules(
+        "BTC/USDT", "SPOT", Decimal("0.00001"), Decimal("0.01"), Decimal("0.00001"), Decimal("5")
+    ),
 }
 
 
@@ -27,16 +30,27 @@ class FakeOrder:
     average: Decimal | None = None
 
     def state(self) -> ExchangeOrder:
-        return ExchangeOrder(id=self.id, client_order_id=self.request.client_order_id, status=self.status,
-                             amount=self.request.amount, filled=self.filled, average=self.average,
-                             price=self.request.price, is_trigger=self.request.is_trigger)
+        return ExchangeOrder(
+            id=self.id,
+            client_order_id=self.request.client_order_id,
+            status=self.status,
+            amount=self.request.amount,
+            filled=self.filled,
+            average=self.average,
+            price=self.request.price,
+            is_trigger=self.request.is_trigger,
+        )
 
 
 @dataclass
 class FakeExchange:
-    prices: dict = field(default_factory=lambda: {"BTC/USDT:USDT": Decimal("110000"),
-                                                  "BTC/USDT": Decimal("110000"),
-                                                  "ETH/USDT:USDT": Decimal("4000")})
+    prices: dict = field(
+        default_factory=lambda: {
+            "BTC/USDT:USDT": Decimal("110000"),
+            "BTC/USDT": Decimal("110000"),
+            "ETH/USDT:USDT": Decimal("4000"),
+        }
+    )
     orders: list = field(default_factory=list)
     leverage_calls: list = field(default_factory=list)
     failures: dict = field(default_factory=dict)  # (account_id or None, method) -> [exceptions]
@@ -86,7 +100,9 @@ class FakeClient:
         order = FakeOrder(self.account_id, request, str(next(self.fake._ids)))
         mark = self.fake.prices.get(request.symbol)
         marketable = request.order_type == "LIMIT" and (
-            (request.side == "buy" and request.price >= mark) or (request.side == "sell" and request.price <= mark))
+            (request.side == "buy" and request.price >= mark)
+            or (request.side == "sell" and request.price <= mark)
+        )
         if request.order_type == "MARKET" or marketable:
             order.status, order.filled, order.average = "FILLED", request.amount, request.price or mark
         self.fake.orders.append(order)
@@ -97,7 +113,9 @@ class FakeClient:
         for order in self.fake.orders:
             if order.account_id != self.account_id:
                 continue
-            if all(getattr(order, k, None) == v or getattr(order.request, k, None) == v for k, v in match.items()):
+            if all(
+                getattr(order, k, None) == v or getattr(order.request, k, None) == v for k, v in match.items()
+            ):
                 return order
         return None
 
@@ -113,8 +131,11 @@ class FakeClient:
         return order.state()
 
     def open_orders(self, *, symbol, market_type):
-        return [o.state() for o in self.fake.orders
-                if o.account_id == self.account_id and o.status in ("PENDING", "PARTIALLY_FILLED")]
+        return [
+            o.state()
+            for o in self.fake.orders
+            if o.account_id == self.account_id and o.status in ("PENDING", "PARTIALLY_FILLED")
+        ]
 
     def cancel_order(self, *, symbol, market_type, order_id, is_trigger):
         self.fake._maybe_fail(self.account_id, "cancel_order")

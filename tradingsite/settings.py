@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets served locally: no CDN needed
     "django_q",
     "accounts",
     "strategies",
@@ -224,6 +225,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Turns trading signals into exchange orders on Binance, Bybit and OKX.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderTypeEnum": ["MARKET", "LIMIT", "STOP_LIMIT", "STOP_MARKET"],
+        "CancelOrderTypeEnum": ["CANCEL_ALL_ORDER"],
+    },
 }
 
 WEBHOOK_RESPONSE_DEADLINE = _setting("WEBHOOK_RESPONSE_DEADLINE", env.float, 2.5)

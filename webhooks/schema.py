@@ -47,7 +47,7 @@ class BatchOrderRequest(_Common):
 
 
 class CancelAllRequest(_Common):
-    order_type = serializers.ChoiceField(["CANCEL_ALL_ORDER"])
+    order_type = serializers.ChoiceField(["CANCEL_ALL_ORDER"], help_text="고정값")
     exchange = serializers.ChoiceField(CHOICES["exchange"], required=False)
     market_type = serializers.ChoiceField(CHOICES["market_type"], required=False)
     symbol = serializers.CharField(required=False)
@@ -80,11 +80,13 @@ _BASE = {
 
 WEBHOOK_SCHEMA = {
     "summary": "Trading signal webhook",
-    "request": PolymorphicProxySerializer(
-        component_name="WebhookRequest",
-        serializers=[SingleOrderRequest, BatchOrderRequest, CancelAllRequest],
-        resource_type_field_name=None,
-    ),
+    "request": {
+        "application/json": PolymorphicProxySerializer(
+            component_name="WebhookRequest",
+            serializers=[SingleOrderRequest, BatchOrderRequest, CancelAllRequest],
+            resource_type_field_name=None,
+        )
+    },
     "responses": {
         200: OpenApiResponse(SuccessResponse, description="Processed (failures per account inside)"),
         202: OpenApiResponse(SuccessResponse, description="Accepted; some accounts still running"),

@@ -41,8 +41,11 @@ def trader(transactional_db):
     for name, market in [("my_strategy", "FUTURES"), ("test1", "FUTURES"), ("spot_demo", "SPOT")]:
         strategies[name] = factories.strategy(user, group_name=name, market_type=market)
         factories.link(strategies[name], account, allocated_capital=Decimal("10000"))
-    return type("Trader", (), {"user": user, "token": raw, "token_row": token, "account": account,
-                               "strategies": strategies})
+    return type(
+        "Trader",
+        (),
+        {"user": user, "token": raw, "token_row": token, "account": account, "strategies": strategies},
+    )
 
 
 @pytest.fixture

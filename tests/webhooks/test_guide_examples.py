@@ -10,8 +10,13 @@ from tests.webhooks.conftest import EXAMPLES, guide_example
 from webhooks.models import WebhookLog
 
 ORDER_EXAMPLES = ["single_market_buy", "single_limit_sell", "single_stop_limit", "curl_single_limit"]
-BATCH_EXAMPLES = ["batch_limit", "batch_stop_limit", "curl_batch_limit", "curl_batch_stop_limit",
-                  "python_batch_limit"]
+BATCH_EXAMPLES = [
+    "batch_limit",
+    "batch_stop_limit",
+    "curl_batch_limit",
+    "curl_batch_stop_limit",
+    "python_batch_limit",
+]
 CANCEL_EXAMPLES = ["cancel_all", "cancel_symbol", "curl_cancel"]
 
 
