@@ -161,6 +161,15 @@ def _send(client, order: Order, request: OrderRequest, *, look_first: bool) -> O
             logger.warning("order %s: %s on attempt %s", order.client_order_id, error, attempt + 1)
             time.sleep(BACKOFF_SECONDS[attempt])
             continue
+        except AuthenticationFailed as error:  # refused at the door: nothing was placed
+            order_update(
+                order=order,
+                source=SOURCE,
+                status=OrderStatus.REJECTED,
+                error=f"인증 실패: {error}",
+                detail=str(error),
+            )
+            raise
         except OrderRejected as error:
             if attempt > 0:  # a duplicate-id refusal after a lost answer: the order exists
                 found = _look_up(client, order, request)

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from orders.models import Order
-from tests.webhooks.conftest import EXAMPLES, guide_example
+from tests.guide import EXAMPLES, guide_example
 from webhooks.models import WebhookLog
 
 ORDER_EXAMPLES = ["single_market_buy", "single_limit_sell", "single_stop_limit", "curl_single_limit"]

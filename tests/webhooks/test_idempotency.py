@@ -3,7 +3,7 @@ import threading
 from django.db import connection
 
 from orders.models import Order
-from tests.webhooks.conftest import guide_example
+from tests.guide import guide_example
 from webhooks.models import WebhookLog
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from orders.models import Order
-from tests.webhooks.conftest import guide_example
+from tests.guide import guide_example
 from webhooks.errors import WebhookError
 from webhooks.normalize import normalize_key
 from webhooks.signals import parse_signal

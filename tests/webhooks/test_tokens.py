@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.webhooks.conftest import guide_example
+from tests.guide import guide_example
 from webhooks.models import WebhookToken
 from webhooks.services import token_authenticate
 

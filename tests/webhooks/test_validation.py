@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from tests import factories
-from tests.webhooks.conftest import guide_example
+from tests.guide import guide_example
 from webhooks.models import WebhookLog
 
 
