@@ -17,9 +17,12 @@ from orders.models import OPEN_STATUSES, Order, OrderEvent, OrderStatus
 logger = logging.getLogger(__name__)
 
 
-def cancellable_orders(*, strategy_id: int, account_id: int, filters: dict):
-    """This strategy's open orders on the account, matching the filters."""
-    queryset = Order.objects.filter(strategy_id=strategy_id, account_id=account_id, status__in=OPEN_STATUSES)
+def cancellable_orders(*, strategy_id: int | None, account_id: int, filters: dict):
+    """This strategy's (or, without one, every strategy's) open orders on the account, matching
+    the filters."""
+    queryset = Order.objects.filter(account_id=account_id, status__in=OPEN_STATUSES)
+    if strategy_id is not None:
+        queryset = queryset.filter(strategy_id=strategy_id)
     if filters.get("market_type"):
         queryset = queryset.filter(market_type=filters["market_type"])
     if filters.get("base"):
@@ -70,7 +73,7 @@ def order_cancel(*, client, order: Order, source: str) -> tuple[str, Order]:
             is_trigger=is_trigger,
         )
     except OrderNotFound:
-        return ALREADY_CLOSED, _reconcile(client, order, is_trigger, source)
+        return _reconcile(client, order, is_trigger, source)
     except ExchangeError as error:
         logger.warning("cancel %s failed: %s", order.client_order_id, error)
         order.error = f"취소 실패: {error}"
@@ -99,15 +102,43 @@ def _fetch_state(client, order: Order, is_trigger: bool):
         return None
 
 
-def _reconcile(client, order: Order, is_trigger: bool, source: str) -> Order:
-    """The exchange says there is nothing to cancel: learn why instead of assuming."""
-    state = _fetch_state(client, order, is_trigger)
+def _reconcile(client, order: Order, is_trigger: bool, source: str) -> tuple[str, Order]:
+    """The exchange says there is nothing to cancel: learn why instead of assuming. A fired stop
+    order lives on as the order it became; that one is cancelled instead."""
+    try:
+        state = client.order_state(
+            symbol=order.symbol,
+            market_type=order.market_type,
+            order_id=order.exchange_order_id or None,
+            client_order_id=order.client_order_id,
+            is_trigger=is_trigger,
+        )
+    except ExchangeError:
+        state = None
+    if state is not None and state.status in OPEN_STATUSES and state.triggered_order_id:
+        try:
+            client.cancel_order(
+                symbol=order.symbol,
+                market_type=order.market_type,
+                order_id=state.triggered_order_id,
+                is_trigger=False,
+            )
+        except ExchangeError as error:
+            order.error = f"취소 실패: {error}"
+            order.save(update_fields=["error", "updated_at"])
+            return FAILED, order
+        state.status = OrderStatus.CANCELLED
+        return CANCELLED, order_record_exchange_state(
+            order=order, state=state, source=source, detail="cancelled the order its trigger became"
+        )
     if state is None:
-        return order_update(
+        return ALREADY_CLOSED, order_update(
             order=order,
             source=source,
             status=OrderStatus.NOT_FOUND,
             error="거래소에서 주문을 찾을 수 없습니다",
             detail="not found while cancelling",
         )
-    return order_record_exchange_state(order=order, state=state, source=source, detail="already closed")
+    return ALREADY_CLOSED, order_record_exchange_state(
+        order=order, state=state, source=source, detail="already closed"
+    )

@@ -170,21 +170,20 @@ class ExchangeClient:
         message = f"{type(error).__name__}: {str(error)[:300]}"
         if isinstance(error, ccxt.AuthenticationError | ccxt.PermissionDenied | ccxt.AccountSuspended):
             return AuthenticationFailed(message)
-        if isinstance(error, ccxt.DDoSProtection):  # includes RateLimitExceeded
+        if isinstance(error, ccxt.DDoSProtection | ccxt.RateLimitExceeded):
             retry_after = self._retry_after()
-            status = getattr(self._ccxt, "last_http_response_status", None)
-            banned = "418" in str(error)[:20] or "403" in str(error)[:20]
-            if banned or retry_after:
-                ratelimit.block(
-                    key=ratelimit_rules.ip_limit_key(self.exchange, market_type), seconds=retry_after or 60
-                )
-            logger.warning("%s rate limited (status %s, retry after %s)", self.exchange, status, retry_after)
+            text = str(error)
+            banned = any(f" {code} " in f" {text[:80]} " for code in ("418", "403"))
+            if banned or retry_after:  # every process must stop using this IP for a while
+                ratelimit.block(key=ratelimit_rules.ip_limit_key(self.exchange, market_type),
+                                seconds=retry_after or 60)
+            logger.warning("%s rate limited (banned=%s, retry after %s)", self.exchange, banned, retry_after)
             return RateLimited(message, retry_after=retry_after, banned=banned)
         if isinstance(error, ccxt.OrderNotFound):
             return OrderNotFound(message)
         if isinstance(error, ccxt.InsufficientFunds):
             return InsufficientFunds(message)
-        if isinstance(error, ccxt.NetworkError):  # timeouts, 5xx, maintenance, nonce windows
+        if isinstance(error, ccxt.OperationFailed):  # timeouts, 5xx, bad answers: outcome unknown
             return ExchangeUnavailable(message)
         if isinstance(error, ccxt.ExchangeError):  # a structured refusal: nothing was done
             return OrderRejected(message)
@@ -352,6 +351,37 @@ class ExchangeClient:
         )
         return self._parse(result, rules, is_trigger=is_trigger)
 
+    def order_state(
+        self, *, symbol: str, market_type: str, order_id: str | None, client_order_id: str, is_trigger: bool
+    ) -> ExchangeOrder | None:
+        """Where an order stands now, following a fired trigger order to the order it became
+        (Binance `actualOrderId`, OKX `ordId`; Bybit keeps the id). None if the exchange has
+        no such order."""
+        state = None
+        if order_id:
+            try:
+                state = self.fetch_order(
+                    symbol=symbol, market_type=market_type, order_id=order_id, is_trigger=is_trigger
+                )
+            except OrderNotFound:
+                state = None
+        if state is None:
+            state = self.find_order(
+                symbol=symbol, market_type=market_type, client_order_id=client_order_id, is_trigger=is_trigger
+            )
+        if state is None and is_trigger:  # some exchanges list a fired trigger as a normal order
+            state = self.find_order(
+                symbol=symbol, market_type=market_type, client_order_id=client_order_id, is_trigger=False
+            )
+        if state is not None and is_trigger and state.triggered_order_id:
+            fired = self.fetch_order(
+                symbol=symbol, market_type=market_type, order_id=state.triggered_order_id, is_trigger=False
+            )
+            fired.is_trigger, fired.triggered_order_id = True, state.triggered_order_id
+            fired.id = state.id
+            return fired
+        return state
+
     def open_orders(self, *, symbol: str, market_type: str) -> list[ExchangeOrder]:
         """Open orders on a symbol, normal and trigger (untriggered stop) orders."""
         rules = self.market_rules(symbol)
@@ -369,6 +399,30 @@ class ExchangeClient:
         params = {"trigger": True} if is_trigger else {}
         action = "algo_order" if is_trigger else "order"
         self._call(action, market_type, self._ccxt.cancel_order, order_id, symbol, params, symbol=symbol)
+
+    def cancel_all(self, *, symbol: str, market_type: str) -> int:
+        """Cancel every open order on the symbol, ours or not (normal and trigger). OKX has no
+        cancel-all endpoint, so there it is list-and-cancel. Returns how many were cancelled."""
+        if self.exchange == "OKX":
+            open_now = self.open_orders(symbol=symbol, market_type=market_type)
+            for order in open_now:
+                self.cancel_order(
+                    symbol=symbol, market_type=market_type, order_id=order.id, is_trigger=order.is_trigger
+                )
+            return len(open_now)
+        self._ensure_markets()
+        passes = (
+            [{}, {"trigger": True}]
+            if (self.exchange == "BINANCE" and market_type == "FUTURES") or self.exchange == "BYBIT"
+            else [{}]
+        )
+        cancelled = 0
+        for params in passes:
+            result = self._call(
+                "order", market_type, self._ccxt.cancel_all_orders, symbol, params, symbol=symbol
+            )
+            cancelled += len(result) if isinstance(result, list) else 0
+        return cancelled
 
     def _parse(self, raw: dict, rules: MarketRules, *, is_trigger: bool) -> ExchangeOrder:
         size = rules.contract_size

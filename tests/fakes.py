@@ -124,6 +124,10 @@ class FakeClient:
         order = self._find(client_order_id=client_order_id)
         return order.state() if order else None
 
+    def order_state(self, *, symbol, market_type, order_id, client_order_id, is_trigger):
+        return self.find_order(symbol=symbol, market_type=market_type, client_order_id=client_order_id,
+                               is_trigger=is_trigger)
+
     def fetch_order(self, *, symbol, market_type, order_id, is_trigger):
         order = self._find(id=order_id)
         if order is None:
@@ -143,3 +147,4 @@ class FakeClient:
         if order is None or order.status not in ("PENDING", "PARTIALLY_FILLED"):
             raise OrderNotFound(order_id)
         order.status = "CANCELLED"
+

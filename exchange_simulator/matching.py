@@ -1,0 +1,217 @@
+"""Fills and triggers: how a price move or a fill changes orders, balances and positions.
+
+Fees are zero: balances move by exactly quantity x price, which keeps test arithmetic simple.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from .models import (
+    EXPIRED,
+    FALL,
+    FILLED,
+    FUTURES,
+    PARTIALLY_FILLED,
+    REJECTED,
+    RISE,
+    SPOT,
+    ZERO,
+    Account,
+    Instrument,
+    Order,
+)
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+
+def trigger_crossed(direction: str | None, trigger: Decimal, mark: Decimal) -> bool:
+    if direction == RISE:
+        return mark >= trigger
+    if direction == FALL:
+        return mark <= trigger
+    return False
+
+
+def limit_marketable(side: str, price: Decimal, mark: Decimal) -> bool:
+    return mark <= price if side == "buy" else mark >= price
+
+
+def release_lock(account: Account, order: Order, amount: Decimal | None = None) -> None:
+    """Give back reserved funds of `order` (all of them by default) to the free balance."""
+    amount = order.locked if amount is None else amount
+    if amount == 0 or order.lock_asset is None:
+        return
+    balance = account.balance(order.market, order.lock_asset)
+    balance.locked -= amount
+    balance.free += amount
+    order.locked -= amount
+
+
+def close_order(
+    engine: Engine, account: Account, order: Order, status: str, reason: str | None = None
+) -> None:
+    """Move an open order to a final status other than filled, returning its reserved funds."""
+    release_lock(account, order)
+    order.status = status
+    order.reject_reason = reason
+    order.updated_at = engine.now()
+    engine.forget_open(order)
+
+
+def run_matching(engine: Engine, inst: Instrument, mark: Decimal) -> list[Order]:
+    """Trigger and fill the open orders of one instrument against a new mark price."""
+    touched: list[Order] = []
+    for order in engine.open_orders_of(inst):
+        if order.waiting_for_trigger:
+            if trigger_crossed(order.trigger_direction, order.trigger_price, mark):
+                fire_trigger(engine, inst, order, mark)
+                touched.append(order)
+            continue
+        if order.executes_as_market:
+            execute_fill(engine, inst, order, order.remaining, mark)
+            touched.append(order)
+        elif limit_marketable(order.side, order.price, mark):
+            # A resting limit is filled at its own price when the market comes through it.
+            execute_fill(engine, inst, order, order.remaining, order.price)
+            touched.append(order)
+    return touched
+
+
+def fire_trigger(engine: Engine, inst: Instrument, order: Order, mark: Decimal) -> None:
+    """The mark crossed the trigger: the order becomes its market or limit order."""
+    account = engine.account_of(order)
+    engine.mark_triggered(order)
+    if inst.market == FUTURES:
+        position = engine.position(account, inst)
+        if order.reduce_only and not reduces(position.qty, order.side):
+            close_order(engine, account, order, EXPIRED, "reduce_only_rejected")
+            return
+        if not order.reduce_only:
+            price = mark if order.executes_as_market else order.price
+            needed = futures_margin(engine, account, inst, order.side, order.remaining, price, position.qty)
+            balance = account.balance(FUTURES, inst.settle)
+            if balance.free < needed:
+                close_order(engine, account, order, REJECTED, "insufficient_margin")
+                return
+            if not order.executes_as_market:
+                lock(account, order, FUTURES, inst.settle, needed)
+    if order.executes_as_market or limit_marketable(order.side, order.price, mark):
+        execute_fill(engine, inst, order, order.remaining, mark)
+
+
+def reduces(position_qty: Decimal, side: str) -> bool:
+    return (position_qty > 0 and side == "sell") or (position_qty < 0 and side == "buy")
+
+
+def futures_margin(
+    engine: Engine,
+    account: Account,
+    inst: Instrument,
+    side: str,
+    qty: Decimal,
+    price: Decimal,
+    position_qty: Decimal,
+) -> Decimal:
+    """Initial margin for the part of an order that opens or increases a position."""
+    opening = qty - abs(position_qty) if reduces(position_qty, side) else qty
+    if opening <= 0:
+        return ZERO
+    leverage = engine.get_leverage(account, inst)
+    return opening * inst.contract_size * price / leverage
+
+
+def lock(account: Account, order: Order, wallet: str, asset: str, amount: Decimal) -> None:
+    balance = account.balance(wallet, asset)
+    balance.free -= amount
+    balance.locked += amount
+    order.lock_asset = asset
+    order.locked += amount
+
+
+def execute_fill(engine: Engine, inst: Instrument, order: Order, qty: Decimal, price: Decimal) -> Decimal:
+    """Fill up to `qty` of `order` at `price`; returns the quantity actually filled."""
+    account = engine.account_of(order)
+    qty = min(qty, order.remaining)
+    if inst.market == FUTURES and order.reduce_only:
+        position = engine.position(account, inst)
+        qty = min(qty, abs(position.qty)) if reduces(position.qty, order.side) else ZERO
+        if qty <= 0:
+            close_order(engine, account, order, EXPIRED, "reduce_only_rejected")
+            return ZERO
+    if qty <= 0:
+        return ZERO
+    remaining_before = order.remaining
+    # The share of the reservation that belongs to the filled part.
+    consumed = order.locked * qty / remaining_before if order.locked else ZERO
+    if inst.market == SPOT:
+        _fill_spot(account, inst, order, qty, price, consumed)
+    else:
+        release_lock(account, order, consumed)
+        _fill_futures(engine, account, inst, order, qty, price)
+    order.filled += qty
+    order.cost += qty * inst.contract_size * price
+    order.updated_at = engine.now()
+    if order.remaining <= 0:
+        order.status = FILLED
+        release_lock(account, order)
+        engine.forget_open(order)
+    else:
+        order.status = PARTIALLY_FILLED
+        if inst.market == FUTURES and order.reduce_only and engine.position(account, inst).qty == 0:
+            close_order(engine, account, order, EXPIRED, "reduce_only_rejected")
+    return qty
+
+
+def _fill_spot(
+    account: Account, inst: Instrument, order: Order, qty: Decimal, price: Decimal, consumed: Decimal
+):
+    base_amount = qty * inst.contract_size
+    quote_amount = base_amount * price
+    base = account.balance(SPOT, inst.base)
+    quote = account.balance(SPOT, inst.quote)
+    if order.side == "buy":
+        quote.locked -= consumed
+        order.locked -= consumed
+        quote.free += consumed - quote_amount
+        base.free += base_amount
+    else:
+        base.locked -= consumed
+        order.locked -= consumed
+        base.free += consumed - base_amount
+        quote.free += quote_amount
+
+
+def _fill_futures(
+    engine: Engine, account: Account, inst: Instrument, order: Order, qty: Decimal, price: Decimal
+):
+    position = engine.position(account, inst)
+    balance = account.balance(FUTURES, inst.settle)
+    signed = qty if order.side == "buy" else -qty
+    closing = min(qty, abs(position.qty)) if reduces(position.qty, order.side) else ZERO
+    if closing:
+        direction = 1 if position.qty > 0 else -1
+        pnl = closing * inst.contract_size * (price - position.entry_price) * direction
+        released = position.margin * closing / abs(position.qty)
+        position.margin -= released
+        balance.locked -= released
+        balance.free += released + pnl
+        position.realized_pnl += pnl
+        position.qty -= direction * closing
+        if position.qty == 0:
+            balance.locked -= position.margin
+            balance.free += position.margin
+            position.margin = ZERO
+            position.entry_price = ZERO
+    opening = qty - closing
+    if opening:
+        size = abs(position.qty)
+        position.entry_price = (size * position.entry_price + opening * price) / (size + opening)
+        margin = opening * inst.contract_size * price / engine.get_leverage(account, inst)
+        balance.free -= margin
+        balance.locked += margin
+        position.margin += margin
+        position.qty += opening if signed > 0 else -opening
+    position.updated_at = engine.now()

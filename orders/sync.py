@@ -1,0 +1,107 @@
+"""Following orders to their end: resting orders to fills and cancellations, and orders left in
+PROCESSING (a worker died, an answer was lost) settled by their client order id."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from orders import exchange
+from orders.exchange_types import AuthenticationFailed, ExchangeError
+from orders.lifecycle import order_record_exchange_state, order_update
+from orders.models import OPEN_STATUSES, Order, OrderEvent, OrderStatus
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncSummary:
+    checked: int = 0
+    changed: int = 0
+    not_found: int = 0
+    errors: int = 0
+    changes: list = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"checked {self.checked} orders: {self.changed} changed, {self.not_found} not found on the "
+            f"exchange, {self.errors} errors"
+        )
+
+
+def orders_to_follow(*, account_ids=None):
+    """Open orders, and orders stuck in PROCESSING past ORDER_STUCK_AFTER_SECONDS."""
+    stuck_before = timezone.now() - timedelta(seconds=settings.ORDER_STUCK_AFTER_SECONDS)
+    queryset = Order.objects.filter(
+        Q(status__in=OPEN_STATUSES) | Q(status=OrderStatus.PROCESSING, updated_at__lt=stuck_before)
+    ).select_related("account", "link")
+    if account_ids:
+        queryset = queryset.filter(account_id__in=account_ids)
+    return queryset.order_by("account_id", "id")
+
+
+def orders_sync(*, source: str = OrderEvent.Source.SYNC, account_ids=None, progress=None) -> SyncSummary:
+    """One pass over every order to follow; each order's change is committed on its own."""
+    summary = SyncSummary()
+    clients = {}
+    for order in orders_to_follow(account_ids=account_ids):
+        summary.checked += 1
+        try:
+            client = clients.get(order.account_id) or clients.setdefault(
+                order.account_id, exchange.client_for(order.account)
+            )
+            before = (order.status, order.filled_quantity)
+            order = order_sync(client=client, order=order, source=source)
+        except (ExchangeError, AuthenticationFailed) as error:
+            summary.errors += 1
+            logger.warning("sync %s: %s", order.client_order_id, error)
+            continue
+        finally:
+            if progress:
+                progress()
+        if (order.status, order.filled_quantity) != before:
+            summary.changed += 1
+            summary.changes.append((order.client_order_id, before[0], order.status))
+        if order.status == OrderStatus.NOT_FOUND:
+            summary.not_found += 1
+    if summary.checked:
+        logger.info("order sync: %s", summary.line())
+    return summary
+
+
+def order_sync(*, client, order: Order, source: str) -> Order:
+    is_trigger = order.order_type in ("STOP_LIMIT", "STOP_MARKET")
+    state = client.order_state(
+        symbol=order.symbol,
+        market_type=order.market_type,
+        order_id=order.exchange_order_id or None,
+        client_order_id=order.client_order_id,
+        is_trigger=is_trigger,
+    )
+    if state is None:
+        if order.status == OrderStatus.PROCESSING:  # never reached the exchange
+            return order_update(
+                order=order,
+                source=OrderEvent.Source.SWEEPER,
+                status=OrderStatus.REJECTED,
+                error="거래소에 도달하지 않은 주문입니다 (client id로 확인)",
+                detail="not on the exchange after the stuck period",
+            )
+        return order_update(
+            order=order,
+            source=source,
+            status=OrderStatus.NOT_FOUND,
+            error="거래소에서 주문을 찾을 수 없습니다",
+            detail="not found by id or client id",
+        )
+    if (
+        state.status == order.status
+        and state.filled <= order.filled_quantity
+        and state.id == order.exchange_order_id
+    ):
+        return order  # nothing new: a second pass changes nothing
+    source = OrderEvent.Source.SWEEPER if order.status == OrderStatus.PROCESSING else source
+    return order_record_exchange_state(order=order, state=state, source=source, detail="synced")

@@ -1,0 +1,165 @@
+"""Helpers shared by the simulator tests: ccxt clients pointed at the simulator, and its control API."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import uuid
+
+import ccxt
+import requests
+
+_SCHEME_AND_HOST = re.compile(r"^https?://[^/]+")
+
+# Keep ccxt quiet and fast (EXCHANGES.md): no currency or margin look-ups, only the markets we serve.
+QUIET_OPTIONS = {
+    "binance": {
+        "fetchMarkets": {"types": ["spot", "linear"]},
+        "fetchCurrencies": False,
+        "fetchMargins": False,
+    },
+    "bybit": {
+        "fetchMarkets": {"types": ["spot", "linear"]},
+        "enableUnifiedAccount": True,
+        "enableUnifiedMargin": False,
+    },
+    "okx": {"fetchMarkets": {"types": ["spot", "swap"]}},
+}
+
+_counter = itertools.count(1)
+
+
+def point_at(urls: object, base_url: str) -> object:
+    """Replace scheme and host in every string of a (nested) ccxt `urls['api']`, keeping paths."""
+    if isinstance(urls, str):
+        return _SCHEME_AND_HOST.sub(base_url.rstrip("/"), urls)
+    if isinstance(urls, dict):
+        return {key: point_at(value, base_url) for key, value in urls.items()}
+    if isinstance(urls, list):
+        return [point_at(value, base_url) for value in urls]
+    return urls
+
+
+def make_client(
+    exchange_id: str,
+    base_url: str,
+    api_key: str,
+    secret: str,
+    password: str | None = None,
+    options: dict | None = None,
+    timeout_ms: int = 10_000,
+) -> ccxt.Exchange:
+    """A sync ccxt client for `exchange_id` that talks to the simulator at `base_url`."""
+    config = {
+        "apiKey": api_key,
+        "secret": secret,
+        "timeout": timeout_ms,
+        "enableRateLimit": False,
+        "options": {**QUIET_OPTIONS.get(exchange_id, {}), **(options or {})},
+    }
+    if password is not None:
+        config["password"] = password
+    client = getattr(ccxt, exchange_id)(config)
+    if exchange_id in ("bybit", "okx"):
+        client.has["fetchCurrencies"] = False
+    client.urls["api"] = point_at(client.urls["api"], base_url)
+    return client
+
+
+def unique_key(prefix: str = "key") -> str:
+    """An API key no other test uses, so tests sharing one simulator never see each other's state."""
+    return f"{prefix}{next(_counter)}{uuid.uuid4().hex[:12]}"
+
+
+class SimControl:
+    """Thin client of the simulator's /_sim/ control API."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = requests.Session()
+
+    def _post(self, path: str, body: dict) -> object:
+        resp = self.http.post(self.base_url + path, json=body, timeout=10)
+        resp.raise_for_status()
+        return resp.json()
+
+    def _get(self, path: str, **params: object) -> object:
+        query = {k: v for k, v in params.items() if v is not None}
+        resp = self.http.get(self.base_url + path, params=query, timeout=10)
+        resp.raise_for_status()
+        return resp.json()
+
+    def account(
+        self,
+        exchange: str,
+        api_key: str,
+        secret: str,
+        balances: dict | None = None,
+        passphrase: str | None = None,
+    ) -> object:
+        body = {"exchange": exchange, "api_key": api_key, "secret": secret, "balances": balances or {}}
+        if passphrase is not None:
+            body["passphrase"] = passphrase
+        return self._post("/_sim/accounts", body)
+
+    def price(self, symbol: str, price: object, exchange: str | None = None) -> object:
+        body = {"symbol": symbol, "price": str(price)}
+        if exchange:
+            body["exchange"] = exchange
+        return self._post("/_sim/prices", body)
+
+    def orders(self, **filters: object) -> list[dict]:
+        return self._get("/_sim/orders", **filters)
+
+    def requests(self, **filters: object) -> list[dict]:
+        return self._get("/_sim/requests", **filters)
+
+    def positions(self, **filters: object) -> list[dict]:
+        return self._get("/_sim/positions", **filters)
+
+    def balances(self, **filters: object) -> list[dict]:
+        return self._get("/_sim/balances", **filters)
+
+    def faults(self, **fault: object) -> object:
+        return self._post("/_sim/faults", fault)
+
+    def fill(self, exchange: str, quantity: object, **which: object) -> dict:
+        return self._post("/_sim/fill", {"exchange": exchange, "quantity": str(quantity), **which})
+
+    def reset(self) -> object:
+        return self._post("/_sim/reset", {})
+
+    def balance(self, exchange: str, api_key: str, wallet: str, asset: str) -> dict:
+        rows = self.balances(exchange=exchange, api_key=api_key)
+        return rows[0]["balances"].get(wallet, {}).get(asset, {"free": "0", "locked": "0", "total": "0"})
+
+
+REAL_BINANCE_URLS = {
+    "spot": "https://api.binance.com/api/v3/order",
+    "futures": "https://fapi.binance.com/fapi/v1/order",
+}
+
+
+def error_body(exc: Exception) -> str:
+    """The exchange's JSON body that ccxt put in an exception message ("binance {...}")."""
+    message = str(exc)
+    return message[message.index("{") :]
+
+
+def binance_class_on_real_host(client: ccxt.Exchange, exc: Exception, market: str) -> type:
+    """The ccxt exception class the same Binance answer raises when it comes from Binance's own host.
+
+    ccxt applies its market-specific error maps (e.g. USDT-M -2019 → InsufficientFunds, -4116 →
+    InvalidOrder) only for binance.com URLs, so against the simulator some of those errors arrive
+    as plain ExchangeError (EXCHANGES.md). Replaying the body through ccxt's own handle_errors with
+    the real URL shows what the real error would produce.
+    """
+    body = error_body(exc)
+    try:
+        client.handle_errors(
+            400, "Bad Request", REAL_BINANCE_URLS[market], "POST", {}, body, json.loads(body), {}, ""
+        )
+    except ccxt.BaseError as real:
+        return type(real)
+    raise AssertionError(f"ccxt raised nothing for {body}")

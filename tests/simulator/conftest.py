@@ -1,0 +1,25 @@
+"""Fixtures for the simulator tests: one simulator process per test session (per xdist worker).
+
+These tests need no database; every test resets the simulator and uses its own API keys.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from exchange_simulator.testing import start_simulator
+from tests.simulator.clients import SimControl
+
+
+@pytest.fixture(scope="session")
+def sim_url():
+    with start_simulator() as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def sim(sim_url) -> SimControl:
+    """The control API of a freshly reset simulator."""
+    control = SimControl(sim_url)
+    control.reset()
+    return control
