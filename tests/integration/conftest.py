@@ -1,0 +1,71 @@
+"""Integration fixtures: the simulator, the web server and a real qcluster as processes, sharing
+the test database; every test makes its own user, token, accounts and strategies."""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from exchange_simulator.testing import start_simulator
+from tests import factories
+from tests.integration.stack import Stack, database_url
+from tests.simulator.clients import SimControl
+
+pytestmark = pytest.mark.integration
+
+START_PRICES = {"BTCUSDT": "110000", "ETHUSDT": "4000", "SOLUSDT": "200", "XRPUSDT": "2.5", "DOGEUSDT": "0.25"}
+FUNDS = {"spot": {"USDT": "100000"}, "futures": {"USDT": "100000"}}
+
+
+@pytest.fixture(scope="session")
+def simulator_url():
+    with start_simulator() as url:
+        control = SimControl(url)
+        for symbol, price in START_PRICES.items():
+            control.price(symbol, price)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def stack(django_db_setup, django_db_blocker, simulator_url, tmp_path_factory):
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        url = database_url(connection.settings_dict)
+    running = Stack(db_url=url, simulator_url=simulator_url, log_dir=tmp_path_factory.mktemp("stack")).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def sim(simulator_url) -> SimControl:
+    control = SimControl(simulator_url)
+    for symbol, price in START_PRICES.items():
+        control.price(symbol, price)
+    return control
+
+
+@pytest.fixture
+def make_trader(transactional_db, sim):
+    """make_trader(exchange, market_type, n_accounts=1) → a user, token and the guide's strategy
+    names (`my_strategy`, `test1`) of that market type, linked to funded simulator accounts."""
+
+    def make(exchange="BINANCE", market_type="FUTURES", n_accounts=1, capital=Decimal("10000"), leverage=1):
+        user = factories.user("u" + uuid.uuid4().hex[:10])
+        _, token = factories.token(user)
+        accounts = []
+        for index in range(n_accounts):
+            key, secret = "k" + uuid.uuid4().hex, "s" + uuid.uuid4().hex
+            passphrase = "p" + uuid.uuid4().hex[:8] if exchange == "OKX" else ""
+            sim.account(exchange.lower(), key, secret, FUNDS, passphrase=passphrase or None)
+            accounts.append(factories.account(user, label=f"Account {index + 1}", exchange=exchange,
+                                              api_key=key, api_secret=secret, passphrase=passphrase))
+        strategies = {}
+        for name in ("my_strategy", "test1"):
+            strategies[name] = factories.strategy(user, group_name=name, market_type=market_type)
+            for account in accounts:
+                factories.link(strategies[name], account, allocated_capital=capital, leverage=leverage)
+        return type("Trader", (), {"user": user, "token": token, "accounts": accounts, "strategies": strategies,
+                                   "keys": [a.api_key_hint for a in accounts]})
+
+    return make

@@ -1,0 +1,97 @@
+"""The service as it runs for real, for integration tests and benchmarks: the exchange simulator,
+the web server and a django-q2 cluster, each its own process, sharing one database."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+from exchange_simulator.testing import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for the database Django is connected to (the test database in tests)."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(settings_dict['NAME']).resolve()}"
+    user = settings_dict.get("USER") or "postgres"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host, port = settings_dict.get("HOST") or "127.0.0.1", settings_dict.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+class Stack:
+    """Web server and qcluster processes; `web_url` is where the webhook answers."""
+
+    def __init__(self, *, db_url: str, simulator_url: str, log_dir: Path, extra_env: dict | None = None):
+        self.port = free_port()
+        self.web_url = f"http://127.0.0.1:{self.port}"
+        self.simulator_url = simulator_url
+        self.log_dir = log_dir
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tradingsite.settings_test",
+            "DATABASE_URL": db_url,
+            "EXCHANGE_SIMULATOR_URL": simulator_url,
+            "Q_CLUSTER_NAME": f"it-{uuid.uuid4().hex[:8]}",  # its own queue: runs never share tasks
+            "LOG_DIR": str(log_dir),
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def _start(self, name: str, args: list[str]) -> None:
+        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+        self.processes[name] = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
+                                                stdout=log, stderr=subprocess.STDOUT)
+
+    def start(self, timeout: float = 40.0) -> "Stack":
+        self._start("web", ["runserver", f"127.0.0.1:{self.port}", "--noreload"])
+        self._start("qcluster", ["qcluster"])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_alive()
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(self.web_url + "/admin/login/", timeout=1).status_code == 200 and \
+                        self._cluster_ready():
+                    return self
+            time.sleep(0.2)
+        raise RuntimeError("the stack did not come up:\n" + self.logs())
+
+    def _cluster_ready(self) -> bool:
+        text = (self.log_dir / "qcluster.log").read_text(errors="replace")
+        return "running" in text.lower() or "ready for work" in text.lower()
+
+    def check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.logs()}")
+
+    def logs(self, lines: int = 40) -> str:
+        parts = []
+        for name in self.processes:
+            path = self.log_dir / f"{name}.log"
+            if path.exists():
+                tail = path.read_text(errors="replace").splitlines()[-lines:]
+                parts.append(f"--- {name} ---\n" + "\n".join(tail))
+        return "\n".join(parts)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def post(self, payload: dict, timeout: float = 10.0) -> requests.Response:
+        return requests.post(self.web_url + "/api/webhook", json=payload, timeout=timeout)
