@@ -285,7 +285,7 @@ class ExchangeClient:
         price = float(request.price) if ccxt_type == "limit" else None  # never a price on market orders
         if request.is_trigger:
             params["triggerPrice"] = float(request.stop_price)
-            if self.exchange == "BYBIT":
+            if self.exchange == "BYBIT" and market.get("contract"):  # ccxt refuses it on Bybit spot
                 params["triggerDirection"] = self._trigger_direction(request)
         action = "algo_order" if request.is_trigger else "order"
         result = self._call(
@@ -335,7 +335,7 @@ class ExchangeClient:
         params = {"orderLinkId": client_order_id}
         if is_trigger:
             params["trigger"] = True
-        for fetch in (self._ccxt.fetch_open_orders, self._ccxt.fetch_closed_orders):
+        for fetch in (self._ccxt.fetch_open_orders, self._ccxt.fetch_canceled_and_closed_orders):
             found = self._call("query", market_type, fetch, symbol, None, None, dict(params), symbol=symbol)
             if found:
                 return found[0]

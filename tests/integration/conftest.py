@@ -13,7 +13,13 @@ from tests.simulator.clients import SimControl
 
 pytestmark = pytest.mark.integration
 
-START_PRICES = {"BTCUSDT": "110000", "ETHUSDT": "4000", "SOLUSDT": "200", "XRPUSDT": "2.5", "DOGEUSDT": "0.25"}
+START_PRICES = {
+    "BTCUSDT": "110000",
+    "ETHUSDT": "4000",
+    "SOLUSDT": "200",
+    "XRPUSDT": "2.5",
+    "DOGEUSDT": "0.25",
+}
 FUNDS = {"spot": {"USDT": "100000"}, "futures": {"USDT": "100000"}}
 
 
@@ -58,14 +64,31 @@ def make_trader(transactional_db, sim):
             key, secret = "k" + uuid.uuid4().hex, "s" + uuid.uuid4().hex
             passphrase = "p" + uuid.uuid4().hex[:8] if exchange == "OKX" else ""
             sim.account(exchange.lower(), key, secret, FUNDS, passphrase=passphrase or None)
-            accounts.append(factories.account(user, label=f"Account {index + 1}", exchange=exchange,
-                                              api_key=key, api_secret=secret, passphrase=passphrase))
+            accounts.append(
+                factories.account(
+                    user,
+                    label=f"Account {index + 1}",
+                    exchange=exchange,
+                    api_key=key,
+                    api_secret=secret,
+                    passphrase=passphrase,
+                )
+            )
         strategies = {}
         for name in ("my_strategy", "test1"):
             strategies[name] = factories.strategy(user, group_name=name, market_type=market_type)
             for account in accounts:
                 factories.link(strategies[name], account, allocated_capital=capital, leverage=leverage)
-        return type("Trader", (), {"user": user, "token": token, "accounts": accounts, "strategies": strategies,
-                                   "keys": [a.api_key_hint for a in accounts]})
+        return type(
+            "Trader",
+            (),
+            {
+                "user": user,
+                "token": token,
+                "accounts": accounts,
+                "strategies": strategies,
+                "keys": [a.api_key_hint for a in accounts],
+            },
+        )
 
     return make

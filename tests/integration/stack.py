@@ -48,8 +48,9 @@ class Stack:
 
     def _start(self, name: str, args: list[str]) -> None:
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-        self.processes[name] = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-                                                stdout=log, stderr=subprocess.STDOUT)
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
 
     def start(self, timeout: float = 40.0) -> "Stack":
         self._start("web", ["runserver", f"127.0.0.1:{self.port}", "--noreload"])
@@ -58,8 +59,10 @@ class Stack:
         while time.monotonic() < deadline:
             self.check_alive()
             with contextlib.suppress(requests.RequestException):
-                if requests.get(self.web_url + "/admin/login/", timeout=1).status_code == 200 and \
-                        self._cluster_ready():
+                if (
+                    requests.get(self.web_url + "/admin/login/", timeout=1).status_code == 200
+                    and self._cluster_ready()
+                ):
                     return self
             time.sleep(0.2)
         raise RuntimeError("the stack did not come up:\n" + self.logs())
