@@ -38,7 +38,8 @@ async def sim_middleware(request: web.Request, handler):
     sim: Simulator = request.app[SIM]
     status = 0
     try:
-        fault = sim.faults.match(exchange, request.path)
+        header_key = next((request.headers[h] for h in KEY_HEADERS if h in request.headers), None)
+        fault = sim.faults.match(exchange, request.path, header_key)
         kind = None
         if fault is not None:
             if fault.latency_ms:

@@ -1,6 +1,7 @@
 """Injected latency and failures (POST /_sim/faults), applied by the app's middleware.
 
-A rule matches requests of one exchange (or all) whose path contains `path_contains` (or any).
+A rule matches requests of one exchange (or all) whose path contains `path_contains` (or any),
+and, when `api_key` is given, only that account's requests.
 For each matching request: sleep `latency_ms`; then fail if `fail_next_n` > 0 (decremented) or
 with probability `error_rate`. Kinds:
 - "5xx": answer the exchange's 5xx without processing the request;
@@ -25,6 +26,7 @@ KINDS = ("timeout", "5xx", "429", "lost_response")
 class Fault:
     exchange: str | None = None
     path_contains: str | None = None
+    api_key: str | None = None
     latency_ms: float = 0.0
     error_rate: float = 0.0
     error: str | None = None
@@ -56,6 +58,7 @@ def parse_fault(body: dict) -> Fault:
     return Fault(
         exchange=body.get("exchange") or None,
         path_contains=body.get("path_contains") or None,
+        api_key=body.get("api_key") or None,
         latency_ms=float(dec(body.get("latency_ms", 0) or 0)),
         error_rate=rate,
         error=error,
@@ -72,7 +75,7 @@ class FaultBook:
 
     def set(self, fault: Fault) -> None:
         """Add or replace the rule for (exchange, path_contains); an inert rule removes it."""
-        key = (fault.exchange, fault.path_contains)
+        key = (fault.exchange, fault.path_contains, fault.api_key)
         if fault.inert:
             self._rules.pop(key, None)
         else:
@@ -84,11 +87,13 @@ class FaultBook:
     def rules(self) -> list[Fault]:
         return list(self._rules.values())
 
-    def match(self, exchange: str, path: str) -> Fault | None:
+    def match(self, exchange: str, path: str, api_key: str | None = None) -> Fault | None:
         if not self._rules:
             return None
         for fault in self._rules.values():
             if fault.exchange not in (None, exchange):
+                continue
+            if fault.api_key is not None and fault.api_key != api_key:
                 continue
             if fault.path_contains is not None and fault.path_contains not in path:
                 continue

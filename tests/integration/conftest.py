@@ -38,7 +38,13 @@ def stack(django_db_setup, django_db_blocker, simulator_url, tmp_path_factory):
 
     with django_db_blocker.unblock():
         url = database_url(connection.settings_dict)
-    running = Stack(db_url=url, simulator_url=simulator_url, log_dir=tmp_path_factory.mktemp("stack")).start()
+    extra_env = {
+        "EXCHANGE_TIMEOUT_MS": "1500",  # fault tests: a swallowed answer times out quickly
+        "WEBHOOK_MAX_BATCH_ORDERS": "50",  # the rate-limit burst test sends 50 orders at once
+    }
+    running = Stack(
+        db_url=url, simulator_url=simulator_url, log_dir=tmp_path_factory.mktemp("stack"), extra_env=extra_env
+    ).start()
     yield running
     running.stop()
 
