@@ -21,7 +21,22 @@ def job_run(*, job_id: int) -> dict:
     if not claimed:
         logger.warning("job %s was already claimed; not running it again", job_id)
         return {"skipped": True}
-    job = AccountJob.objects.select_related("account", "strategy").get(pk=job_id)
+    job = (
+        AccountJob.objects.select_related("account", "strategy", "webhook_log")
+        .defer(
+            "webhook_log__payload", "webhook_log__response", "webhook_log__signal", "webhook_log__raw_body"
+        )
+        .get(pk=job_id)
+    )
+    if job.webhook_log_id:
+        queued_ms = (timezone.now() - job.webhook_log.received_at).total_seconds() * 1000
+        logger.info(
+            "job %s (%s, account %s) started %.1f ms after its webhook arrived",
+            job_id,
+            job.kind,
+            job.account_id,
+            queued_ms,
+        )
     state, error, result = AccountJob.State.DONE, "", None
     try:
         if job.kind == AccountJob.Kind.ORDERS:
@@ -47,8 +62,13 @@ def log_finalize(*, log_id: int) -> None:
     """When the log's last job has finished, set the log's final status from its orders."""
     from webhooks.models import WebhookLog
 
+    unfinished = AccountJob.objects.filter(webhook_log_id=log_id).exclude(
+        state__in=[AccountJob.State.DONE, AccountJob.State.FAILED]
+    )
+    if unfinished.exists():  # only the log's last job does the work: a fan-out stays linear
+        return
     jobs = list(AccountJob.objects.filter(webhook_log_id=log_id))
-    if not jobs or any(not job.finished for job in jobs):
+    if not jobs:
         return
     log = WebhookLog.objects.get(pk=log_id)
     if log.status != WebhookLog.Status.RECEIVED:

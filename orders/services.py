@@ -5,6 +5,7 @@ import time
 
 from django.conf import settings
 from django.db import transaction
+from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
 from orders import reports
@@ -44,7 +45,7 @@ def orders_create_for_signal(*, log, strategy, links, signal) -> list[AccountJob
                     qty_per=leg.qty_per,
                 )
             )
-    AccountJob.objects.bulk_create(jobs)
+    jobs = _with_pks(AccountJob.objects.bulk_create(jobs), log)
     created = Order.objects.bulk_create(orders)
     OrderEvent.objects.bulk_create(
         OrderEvent(
@@ -55,9 +56,15 @@ def orders_create_for_signal(*, log, strategy, links, signal) -> list[AccountJob
         )
         for order in created
     )
-    jobs = list(AccountJob.objects.filter(webhook_log=log).order_by("id"))
     _enqueue_on_commit(jobs, log.pk)
     return jobs
+
+
+def _with_pks(created: list[AccountJob], log) -> list[AccountJob]:
+    """bulk_create fills primary keys where the database returns them (PostgreSQL, SQLite 3.35+)."""
+    if all(job.pk for job in created):
+        return created
+    return list(AccountJob.objects.filter(webhook_log=log).order_by("id"))
 
 
 def cancel_jobs_create(*, log, strategy, links, signal) -> list[AccountJob]:
@@ -78,8 +85,7 @@ def cancel_jobs_create(*, log, strategy, links, signal) -> list[AccountJob]:
         )
         for link in links
     ]
-    AccountJob.objects.bulk_create(jobs)
-    jobs = list(AccountJob.objects.filter(webhook_log=log).order_by("id"))
+    jobs = _with_pks(AccountJob.objects.bulk_create(jobs), log)
     _enqueue_on_commit(jobs, log.pk)
     return jobs
 
@@ -88,8 +94,16 @@ def _enqueue_on_commit(jobs: list[AccountJob], log_id: int) -> None:
     job_ids = [job.pk for job in jobs]
 
     def enqueue():
+        started = time.monotonic()
+        broker = get_broker()  # one connection for the whole fan-out, not one per task
         for job_id in job_ids:
-            async_task("orders.tasks.run_account_job", job_id, group=f"log-{log_id}")
+            async_task("orders.tasks.run_account_job", job_id, group=f"log-{log_id}", broker=broker)
+        logger.info(
+            "webhook %s: %s job(s) enqueued in %.1f ms",
+            log_id,
+            len(job_ids),
+            (time.monotonic() - started) * 1000,
+        )
 
     transaction.on_commit(enqueue)
 

@@ -160,7 +160,8 @@ Q_CLUSTER = {
     "max_attempts": 1,
     "ack_failures": True,
     "catch_up": False,
-    "save_limit": _setting("Q_SAVE_LIMIT", env.int, 5000),
+    # Successful task results are not stored: AccountJob rows are the record. Failures are kept.
+    "save_limit": _setting("Q_SAVE_LIMIT", env.int, -1),
     "label": "Task queue",
 }
 if REDIS_URL:
@@ -248,6 +249,8 @@ EXCHANGE_SIMULATOR_URL = env.str("EXCHANGE_SIMULATOR_URL", default="http://127.0
 EXCHANGE_TIMEOUT_MS = _setting("EXCHANGE_TIMEOUT_MS", env.int, 10000)
 # Orders left in PROCESSING longer than this are settled by the sweeper.
 ORDER_STUCK_AFTER_SECONDS = _setting("ORDER_STUCK_AFTER_SECONDS", env.int, 180)
+# Where `make run` saves the local demo's admin password and webhook token (relative to BASE_DIR).
+DEMO_CREDENTIALS_FILE = BASE_DIR / (env.str("DEMO_CREDENTIALS_FILE", default="") or ".demo/credentials.txt")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_DIR = BASE_DIR / env.str("LOG_DIR", default="logs")
@@ -258,7 +261,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"redact_secrets": {"()": "tradingsite.logging.RedactSecretsFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"},
+        "plain": {
+            "format": "%(asctime)s.%(msecs)03d %(levelname)s %(process)d %(name)s: %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S",
+        },
     },
     "handlers": {
         "console": {

@@ -70,10 +70,10 @@ def _receive(request: Request, log: WebhookLog, started: float, throttle) -> Out
     log.token, log.owner = token, token.owner
     strategy = _strategy(token, signal)
     log.strategy = strategy
-    links = _links(strategy, signal)
+    links, skipped = _links(strategy, signal)
     if signal.action == "cancel_all_orders":
         return _accept_cancel(log, strategy, links, signal, started)
-    return _accept_orders(log, strategy, links, signal, started)
+    return _accept_orders(log, strategy, links, signal, started, skipped)
 
 
 def _check_source(address: str | None) -> None:
@@ -149,7 +149,9 @@ def _strategy(token: WebhookToken, signal: Signal) -> Strategy:
     return strategy
 
 
-def _links(strategy: Strategy, signal: Signal) -> list[StrategyAccount]:
+def _links(strategy: Strategy, signal: Signal) -> tuple[list[StrategyAccount], int]:
+    """The active links that execute this signal, and how many others were skipped (another
+    exchange)."""
     links = list(
         StrategyAccount.objects.filter(strategy=strategy, is_active=True, account__is_active=True)
         .select_related("account")
@@ -157,15 +159,19 @@ def _links(strategy: Strategy, signal: Signal) -> list[StrategyAccount]:
     )
     if not links:
         raise errors.no_linked_accounts(None)
-    if signal.exchange:
-        links = [link for link in links if link.account.exchange == signal.exchange]
-        if not links:
-            raise errors.no_linked_accounts(signal.exchange)
-    return links
+    if not signal.exchange:
+        return links, 0
+    matching = [link for link in links if link.account.exchange == signal.exchange]
+    if not matching:
+        raise errors.no_linked_accounts(signal.exchange)
+    return matching, len(links) - len(matching)
 
 
 def _claim(log: WebhookLog) -> WebhookLog | None:
     """Save the log row that claims the signal_id; returns the earlier claim if there is one."""
+    if not log.signal_id:  # nothing to collide with: no savepoint round trips
+        log.save()
+        return None
     try:
         with transaction.atomic():
             log.save()
@@ -201,8 +207,7 @@ def _duplicate(log: WebhookLog, first: WebhookLog, started: float) -> Outcome:
     return Outcome(200, body)
 
 
-def _accept_orders(log, strategy, links, signal, started) -> Outcome:
-    skipped = StrategyAccount.objects.filter(strategy=strategy, is_active=True).count() - len(links)
+def _accept_orders(log, strategy, links, signal, started, skipped) -> Outcome:
     with transaction.atomic():
         first = _claim(log)
         if first is not None:

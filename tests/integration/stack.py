@@ -29,7 +29,16 @@ def database_url(settings_dict: dict) -> str:
 class Stack:
     """Web server and qcluster processes; `web_url` is where the webhook answers."""
 
-    def __init__(self, *, db_url: str, simulator_url: str, log_dir: Path, extra_env: dict | None = None):
+    def __init__(
+        self,
+        *,
+        db_url: str,
+        simulator_url: str,
+        log_dir: Path,
+        extra_env: dict | None = None,
+        web_server: str = "runserver",
+        web_workers: int = 2,
+    ):
         self.port = free_port()
         self.web_url = f"http://127.0.0.1:{self.port}"
         self.simulator_url = simulator_url
@@ -45,16 +54,23 @@ class Stack:
             **(extra_env or {}),
         }
         self.processes: dict[str, subprocess.Popen] = {}
+        self.web_server, self.web_workers = web_server, web_workers
 
     def _start(self, name: str, args: list[str]) -> None:
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
 
     def start(self, timeout: float = 40.0) -> "Stack":
-        self._start("web", ["runserver", f"127.0.0.1:{self.port}", "--noreload"])
-        self._start("qcluster", ["qcluster"])
+        if self.web_server == "gunicorn":  # production-like: what the benchmarks measure
+            workers = ["-w", str(self.web_workers), *self.env.get("GUNICORN_EXTRA", "").split()]
+            self._start(
+                "web", ["-m", "gunicorn", "tradingsite.wsgi", "-b", f"127.0.0.1:{self.port}", *workers]
+            )
+        else:
+            self._start("web", ["manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"])
+        self._start("qcluster", ["manage.py", "qcluster"])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check_alive()

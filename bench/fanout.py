@@ -1,0 +1,89 @@
+"""Fan-out: one signal to a strategy linked to N accounts (default 100), with every exchange
+request delayed by the simulator (default 100 ms). Prints the time from the webhook's arrival
+until the last account's order reaches the exchange. Sequentially this would take N × latency.
+
+Usage: python bench/fanout.py [--accounts 100] [--latency-ms 100] [--q-workers 20] [--signals 3]
+"""
+
+import argparse
+import statistics
+import time
+
+import requests
+from harness import make_strategy, running_stack, setup_django
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100)
+    parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--q-workers", type=int, default=20)
+    parser.add_argument("--signals", type=int, default=3)
+    parser.add_argument("--exchange", default="BYBIT")
+    args = parser.parse_args()
+
+    setup_django()
+    from exchange_simulator.testing import start_simulator
+    from tests.simulator.clients import SimControl
+
+    with start_simulator() as simulator_url:
+        sim = SimControl(simulator_url)
+        sim.price("BTCUSDT", "110000")
+        token, keys = make_strategy(
+            sim=sim, exchange=args.exchange, market_type="FUTURES", n_accounts=args.accounts
+        )
+        with running_stack(
+            simulator_url=simulator_url,
+            q_workers=args.q_workers,
+            extra_env={"WEBHOOK_RESPONSE_DEADLINE": "5"},
+        ) as stack:
+            sim.faults(exchange=args.exchange.lower(), latency_ms=args.latency_ms)
+
+            def signal(price: int) -> tuple[float, dict]:
+                payload = {
+                    "group_name": "bench",
+                    "token": token,
+                    "exchange": args.exchange,
+                    "market_type": "FUTURES",
+                    "currency": "USDT",
+                    "symbol": "BTCUSDT",
+                    "order_type": "LIMIT",
+                    "side": "buy",
+                    "price": price,
+                    "qty_per": 2,
+                }
+                sent = time.time()
+                body = requests.post(stack.web_url + "/api/webhook", json=payload, timeout=30).json()
+                return sent, body
+
+            # Warm-up: every worker builds its clients and sets leverage once, as in steady use.
+            for price in (70000, 70100):
+                signal(price)
+            spans, responses = [], []
+            for index in range(args.signals):
+                sent, body = signal(75000 + index)
+                ids = {r["client_order_id"] for r in body["result"]["results"]}
+                deadline = time.time() + 30
+                while True:
+                    arrived = [o["received_at"] for o in sim.orders() if o["client_order_id"] in ids]
+                    if len(arrived) == len(ids) or time.time() > deadline:
+                        break
+                    time.sleep(0.2)
+                assert len(arrived) == args.accounts, f"only {len(arrived)} of {args.accounts} orders arrived"
+                spans.append(max(arrived) - sent)
+                responses.append(body["result"]["summary"])
+            sim.faults(exchange=args.exchange.lower(), latency_ms=0)
+    print(
+        f"fan-out of one signal to {args.accounts} accounts ({args.exchange} futures LIMIT), "
+        f"exchange latency {args.latency_ms} ms, {args.q_workers} workers:"
+    )
+    print(
+        f"  arrival → last order at the exchange: median {statistics.median(spans):.2f} s "
+        f"(runs: {', '.join(f'{s:.2f}' for s in spans)}); sequential would take "
+        f"{args.accounts * args.latency_ms / 1000:.1f} s"
+    )
+    print(f"  last summary: {responses[-1]}")
+
+
+if __name__ == "__main__":
+    main()

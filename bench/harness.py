@@ -1,0 +1,97 @@
+"""What the benchmarks share: a scratch database, the simulator, the web server (gunicorn) and a
+qcluster as processes, and demo-like data. Run from the project root: `python bench/<name>.py`."""
+
+import contextlib
+import os
+import statistics
+import sys
+import tempfile
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/tradingsite_bench"
+os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradingsite.settings_test")
+
+
+def _create_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django():
+    url = os.environ["DATABASE_URL"]
+    if url.startswith("postgres"):
+        _create_postgres_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+
+
+@contextlib.contextmanager
+def running_stack(*, simulator_url: str, q_workers: int, extra_env: dict | None = None):
+    from tests.integration.stack import Stack
+
+    env = {"Q_WORKERS": str(q_workers), **(extra_env or {})}
+    with tempfile.TemporaryDirectory() as scratch:
+        logs = Path(os.environ.get("BENCH_LOG_DIR") or scratch)  # keep the processes' logs if asked
+        logs.mkdir(parents=True, exist_ok=True)
+        stack = Stack(
+            db_url=os.environ["DATABASE_URL"],
+            simulator_url=simulator_url,
+            log_dir=logs,
+            extra_env=env,
+            web_server="gunicorn",
+        ).start(timeout=90)
+        try:
+            yield stack
+        finally:
+            stack.stop()
+
+
+def make_strategy(*, sim, exchange: str, market_type: str, n_accounts: int, capital=Decimal("10000")):
+    """A user with a token and a strategy `bench` linked to n funded simulator accounts."""
+    from tests import factories
+
+    user = factories.user("bench" + uuid.uuid4().hex[:8])
+    _, token = factories.token(user)
+    strategy = factories.strategy(user, group_name="bench", market_type=market_type)
+    keys = []
+    for index in range(n_accounts):
+        key, secret = "bk" + uuid.uuid4().hex, "bs" + uuid.uuid4().hex
+        sim.account(
+            exchange.lower(), key, secret, {"spot": {"USDT": "1000000"}, "futures": {"USDT": "1000000"}}
+        )
+        account = factories.account(
+            user, label=f"bench {index}", exchange=exchange, api_key=key, api_secret=secret
+        )
+        factories.link(strategy, account, allocated_capital=capital)
+        keys.append(key)
+    return token, keys
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def describe(values_ms: list[float]) -> str:
+    return (
+        f"median {statistics.median(values_ms):7.1f} ms   p99 {percentile(values_ms, 0.99):7.1f} ms   "
+        f"min {min(values_ms):6.1f} ms   max {max(values_ms):7.1f} ms"
+    )

@@ -1,0 +1,71 @@
+"""Latency of one signal: from the webhook's arrival to the order reaching the exchange (the
+simulator's own arrival stamp) and to the webhook's response, over N single-account signals.
+
+Defaults: PostgreSQL + Redis (DATABASE_URL / REDIS_URL), simulator at zero latency, gunicorn.
+Usage: python bench/signal_latency.py [--signals 200]
+"""
+
+import argparse
+import os
+import time
+
+import requests
+from harness import describe, make_strategy, running_stack, setup_django
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--signals", type=int, default=200)
+    parser.add_argument("--exchange", default="BINANCE")
+    parser.add_argument("--q-workers", type=int, default=4)
+    args = parser.parse_args()
+
+    setup_django()
+    from exchange_simulator.testing import start_simulator
+    from tests.simulator.clients import SimControl
+
+    with start_simulator() as simulator_url:
+        sim = SimControl(simulator_url)
+        sim.price("BTCUSDT", "110000")
+        token, (key,) = make_strategy(sim=sim, exchange=args.exchange, market_type="FUTURES", n_accounts=1)
+        with running_stack(simulator_url=simulator_url, q_workers=args.q_workers) as stack:
+            session = requests  # a new connection per signal, as TradingView alerts arrive
+
+            def signal(index: int) -> tuple[float, float, str]:
+                payload = {
+                    "group_name": "bench",
+                    "token": token,
+                    "exchange": args.exchange,
+                    "market_type": "FUTURES",
+                    "currency": "USDT",
+                    "symbol": "BTCUSDT",
+                    "order_type": "LIMIT",
+                    "side": "buy",
+                    "price": 80000 - index % 500,
+                    "qty_per": 5,
+                }
+                sent = time.time()
+                response = session.post(stack.web_url + "/api/webhook", json=payload, timeout=10)
+                answered = time.time()
+                entry = response.json()["result"]["results"][0]
+                assert entry["success"], entry
+                return sent, answered, entry["client_order_id"]
+
+            for index in range(10):  # warm up: connections, the ccxt client, markets, leverage
+                signal(index)
+            samples = [signal(index) for index in range(args.signals)]
+            arrivals = {o["client_order_id"]: o["received_at"] for o in sim.orders(api_key=key)}
+    to_exchange = [(arrivals[cid] - sent) * 1000 for sent, _, cid in samples]
+    to_response = [(answered - sent) * 1000 for sent, answered, _ in samples]
+    database = "PostgreSQL" if os.environ["DATABASE_URL"].startswith("postgres") else "SQLite"
+    broker = "Redis" if os.environ.get("REDIS_URL") else "ORM broker"
+    print(
+        f"signal latency over {args.signals} single-account signals ({args.exchange} futures LIMIT, "
+        f"simulator latency 0, {database} + {broker})"
+    )
+    print(f"  webhook arrival → order at exchange: {describe(to_exchange)}")
+    print(f"  webhook arrival → webhook response:  {describe(to_response)}")
+
+
+if __name__ == "__main__":
+    main()
