@@ -80,7 +80,8 @@ def get_backend() -> Backend:
         with _backend_lock:
             if _backend is None:
                 url = getattr(settings, "REDIS_URL", "")
-                _backend = RedisBackend(url=url) if url else DatabaseBackend()
+                namespace = getattr(settings, "RATE_LIMIT_NAMESPACE", "rl:")
+                _backend = RedisBackend(url=url, namespace=namespace) if url else DatabaseBackend()
                 logger.info("rate limiter backend: %s", type(_backend).__name__)
     return _backend
 

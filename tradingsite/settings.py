@@ -247,6 +247,11 @@ WEBHOOK_TRUSTED_PROXIES = _setting("WEBHOOK_TRUSTED_PROXIES", env.int, 0)
 # Where accounts in `simulator` mode send their requests (the local exchange simulator).
 EXCHANGE_SIMULATOR_URL = env.str("EXCHANGE_SIMULATOR_URL", default="http://127.0.0.1:8900")
 EXCHANGE_TIMEOUT_MS = _setting("EXCHANGE_TIMEOUT_MS", env.int, 10000)
+# The shared rate limiter counts each exchange window this much longer than published, because
+# our clock and the exchange's arrival times differ slightly (seconds).
+RATE_LIMIT_WINDOW_MARGIN = _setting("RATE_LIMIT_WINDOW_MARGIN", env.float, 0.05)
+# Prefix of the limiter's Redis keys: installations (or test runs) sharing a Redis keep apart.
+RATE_LIMIT_NAMESPACE = env.str("RATE_LIMIT_NAMESPACE", default="rl:")
 # Orders left in PROCESSING longer than this are settled by the sweeper.
 ORDER_STUCK_AFTER_SECONDS = _setting("ORDER_STUCK_AFTER_SECONDS", env.int, 180)
 # Where `make run` saves the local demo's admin password and webhook token (relative to BASE_DIR).

@@ -49,6 +49,7 @@ class Stack:
             "DATABASE_URL": db_url,
             "EXCHANGE_SIMULATOR_URL": simulator_url,
             "Q_CLUSTER_NAME": f"it-{uuid.uuid4().hex[:8]}",  # its own queue: runs never share tasks
+            "RATE_LIMIT_NAMESPACE": f"rl-{uuid.uuid4().hex[:8]}:",  # and its own rate-limit windows
             "LOG_DIR": str(log_dir),
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
