@@ -13,10 +13,12 @@ from tradingsite.settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 
+# One test database per test run: parallel runs must never drop or flush each other's data.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
-    # One test database file per test run: parallel runs must never delete each other's file.
     import tempfile
 
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"tradingsite-test-{os.getpid()}.sqlite3")
     }
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_tradingsite_{os.getpid()}"}  # noqa: F405

@@ -92,13 +92,33 @@ def _decode(body: bytes, log: WebhookLog) -> dict:
             text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=_refuse_repeated_keys
         )
     except (UnicodeDecodeError, ValueError, RecursionError):
-        log.raw_body = redact(body[:2000].decode("utf-8", "replace"))
+        log.raw_body = _printable(body)
         raise errors.not_json() from None
     if not isinstance(payload, dict):
-        log.raw_body = redact(body[:2000].decode("utf-8", "replace"))
+        log.raw_body = _printable(body)
         raise errors.not_an_object()
+    if _has_nul(payload):  # no database text column can hold U+0000, and no real field needs it
+        log.raw_body = _printable(body)
+        raise errors.WebhookError(
+            _("요청 본문에 허용되지 않는 문자(U+0000)가 있습니다"), code="invalid_characters"
+        )
     log.payload = masked_payload(payload)
     return payload
+
+
+def _printable(body: bytes) -> str:
+    """A refused body as the log may keep it: cut short, NUL-free, secrets masked."""
+    return redact(body[:2000].decode("utf-8", "replace").replace("\x00", "\\u0000"))
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _refuse_repeated_keys(pairs):

@@ -267,3 +267,12 @@ def test_a_token_over_its_rate_is_throttled(trader, post, monkeypatch):
     assert response.status_code == 429
     assert response.json()["code"] == "throttled"
     assert WebhookLog.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    "raw", [b'{"group_name": "a\\u0000b", "token": "x"}', b'{"\\u0000": 1}', b"not json \x00 at all"]
+)
+def test_nul_characters_are_refused_not_stored(raw, trader, post):
+    response = post(None, raw=raw)
+    assert response.status_code == 400
+    assert "\x00" not in WebhookLog.objects.get().raw_body
