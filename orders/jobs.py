@@ -1,9 +1,12 @@
 """Running one account job (a django-q2 task's body) and closing its webhook log."""
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from orders import reports
 from orders.models import AccountJob, Order
@@ -80,3 +83,35 @@ def log_finalize(*, log_id: int) -> None:
         successes = sum(1 for o in orders if o.status in reports.SUCCESSFUL)
         status = reports.log_status(successes, len(orders) - successes, running=False)
     WebhookLog.objects.filter(pk=log_id, status=WebhookLog.Status.RECEIVED).update(status=status)
+
+
+def jobs_sweep() -> dict:
+    """Jobs the broker lost or a dead worker left behind. A job still QUEUED after
+    JOB_REQUEUE_AFTER_SECONDS is enqueued again (claiming makes a double delivery harmless); one
+    QUEUED or RUNNING past ORDER_STUCK_AFTER_SECONDS is closed as failed, and its orders are left
+    to the order sweeper, which settles them by client order id."""
+    now = timezone.now()
+    stuck_before = now - timedelta(seconds=settings.ORDER_STUCK_AFTER_SECONDS)
+    requeue_before = now - timedelta(seconds=settings.JOB_REQUEUE_AFTER_SECONDS)
+    stale = AccountJob.objects.filter(
+        state__in=[AccountJob.State.QUEUED, AccountJob.State.RUNNING], created_at__lt=stuck_before
+    )
+    closed = list(stale.values_list("pk", "webhook_log_id"))
+    stale.update(
+        state=AccountJob.State.FAILED,
+        finished_at=now,
+        error="작업이 끝나지 않았습니다 (작업자 중단 또는 유실); 주문은 client id로 정리됩니다",
+    )
+    for job_id, log_id in closed:
+        logger.warning("job %s closed as failed: never finished", job_id)
+        if log_id:
+            log_finalize(log_id=log_id)
+    requeued = list(
+        AccountJob.objects.filter(state=AccountJob.State.QUEUED, created_at__lt=requeue_before).values_list(
+            "pk", "webhook_log_id"
+        )
+    )
+    for job_id, log_id in requeued:
+        logger.warning("job %s still queued: enqueued again", job_id)
+        async_task("orders.tasks.run_account_job", job_id, group=f"log-{log_id}")
+    return {"closed": len(closed), "requeued": len(requeued)}

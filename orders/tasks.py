@@ -8,7 +8,9 @@ def run_account_job(job_id: int) -> dict:
 
 
 def sync_open_orders() -> str:
-    """Scheduled: follow resting orders and settle stuck ones."""
+    """Scheduled: re-enqueue lost jobs, close dead ones, follow resting orders, settle stuck ones."""
+    from orders.jobs import jobs_sweep
     from orders.sync import orders_sync
 
-    return orders_sync().line()
+    swept = jobs_sweep()
+    return f"jobs {swept}; {orders_sync().line()}"

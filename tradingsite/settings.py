@@ -254,6 +254,8 @@ RATE_LIMIT_WINDOW_MARGIN = _setting("RATE_LIMIT_WINDOW_MARGIN", env.float, 0.05)
 RATE_LIMIT_NAMESPACE = env.str("RATE_LIMIT_NAMESPACE", default="rl:")
 # Orders left in PROCESSING longer than this are settled by the sweeper.
 ORDER_STUCK_AFTER_SECONDS = _setting("ORDER_STUCK_AFTER_SECONDS", env.int, 180)
+# A job still queued this long was lost by the broker (Redis is at-most-once): enqueue it again.
+JOB_REQUEUE_AFTER_SECONDS = _setting("JOB_REQUEUE_AFTER_SECONDS", env.int, 30)
 # Where `make run` saves the local demo's admin password and webhook token (relative to BASE_DIR).
 DEMO_CREDENTIALS_FILE = BASE_DIR / (env.str("DEMO_CREDENTIALS_FILE", default="") or ".demo/credentials.txt")
 
