@@ -4,41 +4,15 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import uuid
 
 import ccxt
 import requests
 
-_SCHEME_AND_HOST = re.compile(r"^https?://[^/]+")
-
-# Keep ccxt quiet and fast (EXCHANGES.md): no currency or margin look-ups, only the markets we serve.
-QUIET_OPTIONS = {
-    "binance": {
-        "fetchMarkets": {"types": ["spot", "linear"]},
-        "fetchCurrencies": False,
-        "fetchMargins": False,
-    },
-    "bybit": {
-        "fetchMarkets": {"types": ["spot", "linear"]},
-        "enableUnifiedAccount": True,
-        "enableUnifiedMargin": False,
-    },
-    "okx": {"fetchMarkets": {"types": ["spot", "swap"]}},
-}
+# The same client settings and URL rewriting the service itself uses (EXCHANGES.md).
+from orders.exchange import QUIET_OPTIONS, point_at
 
 _counter = itertools.count(1)
-
-
-def point_at(urls: object, base_url: str) -> object:
-    """Replace scheme and host in every string of a (nested) ccxt `urls['api']`, keeping paths."""
-    if isinstance(urls, str):
-        return _SCHEME_AND_HOST.sub(base_url.rstrip("/"), urls)
-    if isinstance(urls, dict):
-        return {key: point_at(value, base_url) for key, value in urls.items()}
-    if isinstance(urls, list):
-        return [point_at(value, base_url) for value in urls]
-    return urls
 
 
 def make_client(
