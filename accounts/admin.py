@@ -1,7 +1,8 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from accounts.models import AccountSymbolSetting, ExchangeAccount
+from orders.operations import accounts_cancel_from_admin, cancel_totals_line
 from tradingsite.admin_scoping import OwnedAdmin
 
 
@@ -73,6 +74,16 @@ class ExchangeAccountAdmin(OwnedAdmin):
     list_filter = ["exchange", "environment", "is_active", "position_mode"]
     search_fields = ["label", "owner__username"]
     readonly_fields = ["masked_api_key", "created_at", "updated_at"]
+    actions = ["cancel_open_orders"]
+
+    @admin.action(description="Cancel all tracked open orders (every strategy)", permissions=["change"])
+    def cancel_open_orders(self, request, queryset):
+        totals = accounts_cancel_from_admin(accounts=queryset)
+        failed = totals["failed_orders"] or totals["account_errors"]
+        level = messages.ERROR if failed else messages.SUCCESS
+        self.message_user(request, f"Cancel-all: {cancel_totals_line(totals=totals)}", level)
+        for line in totals["account_errors"]:
+            self.message_user(request, line, messages.ERROR)
 
     @admin.display(description="API key")
     def masked_api_key(self, obj):

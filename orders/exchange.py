@@ -175,8 +175,9 @@ class ExchangeClient:
             text = str(error)
             banned = any(f" {code} " in f" {text[:80]} " for code in ("418", "403"))
             if banned or retry_after:  # every process must stop using this IP for a while
-                ratelimit.block(key=ratelimit_rules.ip_limit_key(self.exchange, market_type),
-                                seconds=retry_after or 60)
+                ratelimit.block(
+                    key=ratelimit_rules.ip_limit_key(self.exchange, market_type), seconds=retry_after or 60
+                )
             logger.warning("%s rate limited (banned=%s, retry after %s)", self.exchange, banned, retry_after)
             return RateLimited(message, retry_after=retry_after, banned=banned)
         if isinstance(error, ccxt.OrderNotFound):
@@ -385,14 +386,20 @@ class ExchangeClient:
     def open_orders(self, *, symbol: str, market_type: str) -> list[ExchangeOrder]:
         """Open orders on a symbol, normal and trigger (untriggered stop) orders."""
         rules = self.market_rules(symbol)
-        orders = []
+        orders: dict[str, ExchangeOrder] = {}
         for is_trigger in (False, True):
             params = {"trigger": True} if is_trigger else {}
             found = self._call(
                 "query", market_type, self._ccxt.fetch_open_orders, symbol, None, None, params, symbol=symbol
             )
-            orders += [self._parse(item, rules, is_trigger=is_trigger) for item in found]
-        return orders
+            for item in found:
+                # Binance spot and Bybit list every order in both passes: an order seen again is
+                # a trigger order only if it still waits for its trigger price.
+                if is_trigger and item.get("id") in orders and not item.get("triggerPrice"):
+                    continue
+                parsed = self._parse(item, rules, is_trigger=is_trigger)
+                orders[parsed.id] = parsed
+        return list(orders.values())
 
     def cancel_order(self, *, symbol: str, market_type: str, order_id: str, is_trigger: bool) -> None:
         self._ensure_markets()
@@ -430,15 +437,29 @@ class ExchangeClient:
         status = STATUS_MAP.get(raw.get("status") or "open", "PENDING")
         if status == "PENDING" and filled > 0:
             status = "PARTIALLY_FILLED"
+        if status == "FILLED" and amount is not None and filled < amount:
+            status = "CANCELLED"  # ccxt reads Bybit's PartiallyFilledCanceled as closed (ccxt #18685)
         info = raw.get("info") or {}
         triggered_id = info.get("actualOrderId") or info.get("ordId") if is_trigger else None
+        order_id, client_order_id = raw.get("id"), raw.get("clientOrderId")
+        if self.exchange == "OKX" and not is_trigger:
+            # ccxt prefers algoId, which an order placed by a fired algo order also carries: the
+            # order's own id is ordId; its client id is its algo order's (ours).
+            order_id = info.get("ordId") or order_id
+            client_order_id = client_order_id or info.get("algoClOrdId") or None
+        average = _decimal(raw.get("average"))
+        if triggered_id:
+            # A fired trigger order's own record (Binance TRIGGERED/FINISHED, OKX effective) reads
+            # as closed in ccxt, even "filled" with its whole amount; the fill is the order it
+            # became, which order_state follows. Alone, it only says: no longer waiting.
+            status, filled, average = "PENDING", Decimal("0"), None
         return ExchangeOrder(
-            id=str(raw["id"]) if raw.get("id") is not None else None,
-            client_order_id=raw.get("clientOrderId"),
+            id=str(order_id) if order_id is not None else None,
+            client_order_id=client_order_id,
             status=status,
             amount=amount * size if amount is not None else None,
             filled=filled * size,
-            average=_decimal(raw.get("average")),
+            average=average,
             price=_decimal(raw.get("price")),
             is_trigger=is_trigger,
             triggered_order_id=str(triggered_id) if triggered_id else None,

@@ -7,6 +7,12 @@ from orders.exchange_types import ExchangeOrder
 from orders.models import FINAL_STATUSES, Order, OrderEvent
 from orders.positions import position_apply_fills
 
+_WRITABLE_FIELDS = [
+    field.name
+    for field in Order._meta.concrete_fields
+    if not field.primary_key and field.name not in ("position_applied_quantity", "position_applied_cost")
+]
+
 
 def order_update(
     *, order: Order, source: str, status: str | None = None, detail: str = "", **fields
@@ -19,7 +25,9 @@ def order_update(
         setattr(order, name, value)
     if order.status in FINAL_STATUSES and order.closed_at is None:
         order.closed_at = timezone.now()
-    order.save()
+    # Never write position_applied_*: only position_apply_fills moves them, under a row lock; a
+    # stale copy saved here would make fills count twice.
+    order.save(update_fields=_WRITABLE_FIELDS)
     if order.status != before_status or order.filled_quantity != before_filled:
         OrderEvent.objects.create(
             order=order,

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from orders import exchange
-from orders.exchange_types import AuthenticationFailed, ExchangeError
+from orders.exchange_types import ExchangeError
 from orders.lifecycle import order_record_exchange_state, order_update
 from orders.models import OPEN_STATUSES, Order, OrderEvent, OrderStatus
 
@@ -23,7 +23,8 @@ class SyncSummary:
     changed: int = 0
     not_found: int = 0
     errors: int = 0
-    changes: list = field(default_factory=list)
+    changes: list = field(default_factory=list)  # (client order id, status before, status after)
+    missing: list = field(default_factory=list)  # orders newly marked NOT_FOUND, to report
 
     def line(self) -> str:
         return (
@@ -49,15 +50,15 @@ def orders_sync(*, source: str = OrderEvent.Source.SYNC, account_ids=None, progr
     clients = {}
     for order in orders_to_follow(account_ids=account_ids):
         summary.checked += 1
+        before = (order.status, order.filled_quantity)
         try:
-            client = clients.get(order.account_id) or clients.setdefault(
-                order.account_id, exchange.client_for(order.account)
-            )
-            before = (order.status, order.filled_quantity)
-            order = order_sync(client=client, order=order, source=source)
-        except (ExchangeError, AuthenticationFailed) as error:
+            if order.account_id not in clients:
+                clients[order.account_id] = exchange.client_for(order.account)
+            order = order_sync(client=clients[order.account_id], order=order, source=source)
+        except Exception as error:  # one order's (or account's) trouble must not stop the pass
             summary.errors += 1
-            logger.warning("sync %s: %s", order.client_order_id, error)
+            log = logger.warning if isinstance(error, ExchangeError) else logger.exception
+            log("sync %s: %s", order.client_order_id, error)
             continue
         finally:
             if progress:
@@ -67,12 +68,22 @@ def orders_sync(*, source: str = OrderEvent.Source.SYNC, account_ids=None, progr
             summary.changes.append((order.client_order_id, before[0], order.status))
         if order.status == OrderStatus.NOT_FOUND:
             summary.not_found += 1
+            summary.missing.append(order)
+            logger.warning(
+                "order %s (%s on account %s) not found on the exchange",
+                order.client_order_id,
+                order.symbol,
+                order.account_id,
+            )
     if summary.checked:
         logger.info("order sync: %s", summary.line())
     return summary
 
 
 def order_sync(*, client, order: Order, source: str) -> Order:
+    """Adopt what the exchange says of one order, following a fired stop order to the order it
+    became; an order it has no trace of is NOT_FOUND (or, never placed, REJECTED), never filled.
+    Raises ExchangeError when the exchange cannot answer."""
     is_trigger = order.order_type in ("STOP_LIMIT", "STOP_MARKET")
     state = client.order_state(
         symbol=order.symbol,
@@ -103,5 +114,8 @@ def order_sync(*, client, order: Order, source: str) -> Order:
         and state.id == order.exchange_order_id
     ):
         return order  # nothing new: a second pass changes nothing
-    source = OrderEvent.Source.SWEEPER if order.status == OrderStatus.PROCESSING else source
+    if order.status == OrderStatus.PROCESSING:
+        source = OrderEvent.Source.SWEEPER
+        if order.quantity is None and state.amount:  # it died before recording its size
+            order.quantity = state.amount
     return order_record_exchange_state(order=order, state=state, source=source, detail="synced")

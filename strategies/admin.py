@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from orders.operations import cancel_totals_line, strategies_cancel_from_admin
 from strategies.models import Position, Strategy, StrategyAccount
 from strategies.services import capital_allocate
 from tradingsite.admin_scoping import OwnedAdmin, OwnedInline, ReadOnlyAdmin
@@ -17,7 +18,16 @@ class StrategyAdmin(OwnedAdmin):
     list_filter = ["market_type", "is_active"]
     search_fields = ["group_name", "name", "owner__username"]
     inlines = [StrategyAccountInline]
-    actions = ["allocate_capital"]
+    actions = ["allocate_capital", "cancel_open_orders"]
+
+    @admin.action(description="Cancel their open orders on the exchanges", permissions=["change"])
+    def cancel_open_orders(self, request, queryset):
+        totals = strategies_cancel_from_admin(strategies=queryset)
+        failed = totals["failed_orders"] or totals["account_errors"]
+        level = messages.ERROR if failed else messages.SUCCESS
+        self.message_user(request, f"Cancel-all: {cancel_totals_line(totals=totals)}", level)
+        for line in totals["account_errors"]:
+            self.message_user(request, line, messages.ERROR)
 
     @admin.action(description="Recompute allocated capital from balances")
     def allocate_capital(self, request, queryset):

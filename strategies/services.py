@@ -14,6 +14,9 @@ from strategies.models import StrategyAccount
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.00000001")
+# Bybit's unified account and OKX's trading account hold spot and futures in one wallet: there a
+# link's share is of the whole wallet, split over all the account's links, whatever their market.
+UNIFIED_WALLET_EXCHANGES = {"BYBIT", "OKX"}
 
 
 def capital_allocate(*, account_ids=None, currency: str = "USDT") -> tuple[list, list]:
@@ -24,7 +27,8 @@ def capital_allocate(*, account_ids=None, currency: str = "USDT") -> tuple[list,
         links = links.filter(account_id__in=account_ids)
     groups = defaultdict(list)
     for link in links.select_related("account", "strategy"):
-        groups[(link.account, link.strategy.market_type)].append(link)
+        unified = link.account.exchange in UNIFIED_WALLET_EXCHANGES
+        groups[(link.account, "FUTURES" if unified else link.strategy.market_type)].append(link)
     updated, errors = [], []
     for (account, market_type), members in groups.items():
         try:

@@ -89,3 +89,11 @@ def test_adding_a_link_in_the_admin_recomputes_the_split(trader, fake_exchange, 
     response = client.post(reverse("admin:strategies_strategy_change", args=[strategy.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert strategy.links.get(account=second).allocated_capital == Decimal("10000")
+
+
+def test_a_unified_wallet_is_split_over_all_the_accounts_links(trader, fake_exchange):
+    trader.account.exchange = "BYBIT"
+    trader.account.save()
+    capital_allocate()
+    # one 10 000 USDT wallet behind both markets: three links of weight 1 share it
+    assert set(_capital(trader).values()) == {Decimal("3333.33333333")}

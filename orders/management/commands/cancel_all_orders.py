@@ -1,8 +1,17 @@
 from django.core.management.base import BaseCommand, CommandError
-from rich.progress import Progress
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from orders.models import OrderEvent
-from orders.operations import TargetError, cancel_preview, cancel_run, cancel_targets_resolve
+from orders.operations import (
+    TargetError,
+    cancel_preview,
+    cancel_run,
+    cancel_targets_resolve,
+    cancel_totals,
+    cancel_totals_add,
+    cancel_totals_line,
+)
 from webhooks.errors import WebhookError
 from webhooks.normalize import exchange_value, market_type_value, symbol_value
 
@@ -33,6 +42,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         filters = self._filters(options)
+        if options["include_untracked"] and not filters["base"]:
+            raise CommandError("--include-untracked needs --symbol.")
         try:
             targets = cancel_targets_resolve(
                 group_name=options["strategy"],
@@ -43,39 +54,63 @@ class Command(BaseCommand):
             )
         except TargetError as error:
             raise CommandError(str(error)) from None
-        if options["include_untracked"] and not filters["base"]:
-            raise CommandError("--include-untracked needs --symbol.")
         if options["dry_run"]:
-            return self._dry_run(targets, filters)
+            return self._dry_run(targets, filters, options["include_untracked"])
         live = [t.account.label for t in targets if t.account.environment == "live"]
         if live and not options["yes"]:
             raise CommandError(f"Live accounts would be touched ({', '.join(live)}): add --yes to confirm.")
-        totals, failed_accounts = {"cancelled_orders": 0, "failed_orders": 0, "already_closed_orders": 0}, []
-        with Progress(transient=True, disable=not self.stdout.isatty()) as progress:
+        totals = self._run(targets, filters, options["include_untracked"])
+        for line in totals["account_errors"]:
+            self.stderr.write(f"account failed — {line}")
+        self.stdout.write(cancel_totals_line(totals=totals))
+        if totals["failed_orders"] or totals["account_errors"]:
+            raise CommandError("Some cancels failed (see above).", returncode=1)
+
+    def _run(self, targets, filters, include_untracked) -> dict:
+        totals = cancel_totals()
+        # Rich draws on the real stream (Django's wrapper would add a newline to each redraw),
+        # and only on a terminal: redirected output stays plain lines.
+        console = Console(file=getattr(self.stdout, "_out", self.stdout))
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("accounts"),
+        )
+        with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
             bar = progress.add_task("Cancelling", total=len(targets))
             for target in targets:
+                totals["accounts"] += 1
                 try:
                     result = cancel_run(
                         target=target,
                         filters=filters,
-                        include_untracked=options["include_untracked"],
+                        include_untracked=include_untracked,
                         source=OrderEvent.Source.COMMAND,
                     )
                 except Exception as error:  # one account's trouble must not stop the others
-                    failed_accounts.append(f"{target.account.label}: {type(error).__name__}: {error}")
-                    result = {"failed_orders": 0}
-                for key in totals:
-                    totals[key] += result.get(key, 0)
+                    totals["account_errors"].append(
+                        f"{target.account.label}: {type(error).__name__}: {error}"
+                    )
+                else:
+                    cancel_totals_add(totals=totals, result=result)
+                    # through rich, so that on a terminal the line lands above the bar
+                    console.print(
+                        self._account_line(target, result), markup=False, highlight=False, soft_wrap=True
+                    )
                 progress.advance(bar)
-        for line in failed_accounts:
-            self.stderr.write(f"account failed — {line}")
-        summary = (
-            f"{len(targets)} accounts: {totals['cancelled_orders']} cancelled, "
-            f"{totals['already_closed_orders']} already closed, {totals['failed_orders']} failed"
+        return totals
+
+    def _account_line(self, target, result) -> str:
+        line = (
+            f"{target.describe()}: {result['cancelled_orders']} cancelled, "
+            f"{result['already_closed_orders']} already closed, {result['failed_orders']} failed"
         )
-        self.stdout.write(summary)
-        if totals["failed_orders"] or failed_accounts:
-            raise CommandError("Some cancels failed (see above).", returncode=1)
+        for order in result["orders"]:
+            if order["outcome"] != "cancelled":
+                line += f"\n  {order['client_order_id']} {order['symbol']}: {order['outcome']}"
+                line += f" ({order['status']}{', ' + order['error'] if order.get('error') else ''})"
+        return line
 
     def _filters(self, options) -> dict:
         try:
@@ -90,7 +125,7 @@ class Command(BaseCommand):
             raise CommandError(error.message) from None
         return {"exchange": exchange, "market_type": market, "base": base, "quote": quote}
 
-    def _dry_run(self, targets, filters):
+    def _dry_run(self, targets, filters, include_untracked):
         count = 0
         for target in targets:
             orders = cancel_preview(target=target, filters=filters)
@@ -101,4 +136,8 @@ class Command(BaseCommand):
                     f"  {order.client_order_id} {order.symbol} {order.side} {order.order_type} "
                     f"{order.quantity} @ {order.price or order.stop_price} [{order.status}]"
                 )
+        if include_untracked:
+            self.stdout.write(
+                f"  and any order on {filters['base']}/{filters['quote']} this system did not place"
+            )
         self.stdout.write(f"dry run: {count} orders on {len(targets)} accounts would be cancelled")

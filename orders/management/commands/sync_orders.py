@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
 from rich.progress import Progress
 
 from orders.models import OrderEvent
@@ -13,11 +14,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, account=None, **options):
         total = orders_to_follow(account_ids=account).count()
-        with Progress(transient=True, disable=not self.stdout.isatty()) as progress:
+        console = Console(file=getattr(self.stdout, "_out", self.stdout))
+        with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
             bar = progress.add_task("Syncing", total=total)
             summary = orders_sync(
                 source=OrderEvent.Source.COMMAND, account_ids=account, progress=lambda: progress.advance(bar)
             )
         for client_order_id, before, after in summary.changes:
             self.stdout.write(f"  {client_order_id}: {before} → {after}")
+        for order in summary.missing:
+            self.stdout.write(
+                f"  not found on the exchange: {order.client_order_id} {order.symbol} "
+                f"(account {order.account_id}, exchange id {order.exchange_order_id or '-'})"
+            )
         self.stdout.write(summary.line())
+        if summary.errors:
+            raise CommandError(f"{summary.errors} orders could not be checked (see the log).", returncode=1)
