@@ -240,7 +240,7 @@ class ExchangeClient:
 
     def last_price(self, symbol: str, market_type: str) -> Decimal:
         self._ensure_markets()
-        ticker = self._call("query", market_type, self._ccxt.fetch_ticker, symbol, symbol=symbol)
+        ticker = self._call("ticker", market_type, self._ccxt.fetch_ticker, symbol, symbol=symbol)
         price = _decimal(ticker.get("last") or ticker.get("close") or ticker.get("bid"))
         if not price:
             raise ExchangeUnavailable(f"no last price for {symbol}")
@@ -254,7 +254,7 @@ class ExchangeClient:
             if market_type == "FUTURES"
             else {"type": "spot"}
         )
-        balances = self._call("query", market_type, self._ccxt.fetch_balance, params)
+        balances = self._call("balance", market_type, self._ccxt.fetch_balance, params)
         return _decimal((balances.get(currency) or {}).get("total")) or Decimal("0")
 
     # --- settings -----------------------------------------------------------------------------
@@ -326,7 +326,7 @@ class ExchangeClient:
                 if is_trigger:
                     params["trigger"] = True
                 result = self._call(
-                    "query", market_type, self._ccxt.fetch_order, None, symbol, params, symbol=symbol
+                    "fetch_order", market_type, self._ccxt.fetch_order, None, symbol, params, symbol=symbol
                 )
         except OrderNotFound:
             return None
@@ -337,7 +337,9 @@ class ExchangeClient:
         if is_trigger:
             params["trigger"] = True
         for fetch in (self._ccxt.fetch_open_orders, self._ccxt.fetch_canceled_and_closed_orders):
-            found = self._call("query", market_type, fetch, symbol, None, None, dict(params), symbol=symbol)
+            found = self._call(
+                "open_orders", market_type, fetch, symbol, None, None, dict(params), symbol=symbol
+            )
             if found:
                 return found[0]
         return None
@@ -348,7 +350,7 @@ class ExchangeClient:
         if self.exchange == "BYBIT":
             params["acknowledged"] = True
         result = self._call(
-            "query", market_type, self._ccxt.fetch_order, order_id, symbol, params, symbol=symbol
+            "fetch_order", market_type, self._ccxt.fetch_order, order_id, symbol, params, symbol=symbol
         )
         return self._parse(result, rules, is_trigger=is_trigger)
 
@@ -390,7 +392,14 @@ class ExchangeClient:
         for is_trigger in (False, True):
             params = {"trigger": True} if is_trigger else {}
             found = self._call(
-                "query", market_type, self._ccxt.fetch_open_orders, symbol, None, None, params, symbol=symbol
+                "open_orders",
+                market_type,
+                self._ccxt.fetch_open_orders,
+                symbol,
+                None,
+                None,
+                params,
+                symbol=symbol,
             )
             for item in found:
                 # Binance spot and Bybit list every order in both passes: an order seen again is
