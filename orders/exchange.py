@@ -79,29 +79,41 @@ def point_at(urls, base_url: str):
     return urls
 
 
-def _build_ccxt(account) -> ccxt.Exchange:
-    exchange_id = CCXT_IDS[account.exchange]
+def _build_ccxt(exchange: str, environment: str) -> ccxt.Exchange:
+    """A credential-less ccxt client for one exchange and environment; `_call` lends it an
+    account's credentials for each request."""
+    exchange_id = CCXT_IDS[exchange]
     config = {
-        "apiKey": decrypt(account.api_key_encrypted),
-        "secret": decrypt(account.api_secret_encrypted),
         "timeout": settings.EXCHANGE_TIMEOUT_MS,
         # Pacing is ours and shared by every process; ccxt's own limiter only knows this instance.
         "enableRateLimit": False,
         "options": dict(QUIET_OPTIONS[exchange_id]),
     }
-    if account.passphrase_encrypted:
-        config["password"] = decrypt(account.passphrase_encrypted)
     client = getattr(ccxt, exchange_id)(config)
     if exchange_id in ("bybit", "okx"):
         client.has["fetchCurrencies"] = False
-    if account.environment == "demo":
+    if environment == "demo":
         if exchange_id == "okx":
             client.set_sandbox_mode(True)
         else:
             client.enable_demo_trading(True)
-    elif account.environment == "simulator":
+    elif environment == "simulator":
         client.urls["api"] = point_at(client.urls["api"], settings.EXCHANGE_SIMULATOR_URL)
     return client
+
+
+def _shared_ccxt(account) -> ccxt.Exchange:
+    """This thread's ccxt client for the account's exchange and environment. One per process
+    and thread, not one per account: a 100-account fan-out would otherwise build (and keep) a
+    client, with its markets, for every account in every worker. Only the credentials differ,
+    and they are set before each request; a thread never runs two requests at once."""
+    pool = getattr(_local, "ccxt_pool", None)
+    if pool is None:
+        pool = _local.ccxt_pool = {}
+    key = _environment_key(account)
+    if key not in pool:
+        pool[key] = _build_ccxt(account.exchange, account.environment)
+    return pool[key]
 
 
 def _environment_key(account) -> tuple:
@@ -125,6 +137,7 @@ def client_for(account) -> "ExchangeClient":
 def forget_clients() -> None:
     """Drop this thread's clients and the shared markets (tests, credential changes)."""
     _local.clients = {}
+    _local.ccxt_pool = {}
     with _markets_lock:
         _markets_cache.clear()
 
@@ -138,8 +151,13 @@ class ExchangeClient:
         self.margin_mode = account.margin_mode
         self.hedged = account.position_mode == "hedge"
         self.cache_key = cache_key
-        self._ccxt = _build_ccxt(account)
+        self._ccxt = _shared_ccxt(account)
         self._env_key = _environment_key(account)
+        self._credentials = {
+            "apiKey": decrypt(account.api_key_encrypted),
+            "secret": decrypt(account.api_secret_encrypted),
+            "password": decrypt(account.passphrase_encrypted) or None,
+        }
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -152,6 +170,8 @@ class ExchangeClient:
             symbol=symbol,
         )
         ratelimit.acquire(limits=limits)
+        for name, value in self._credentials.items():  # this account's turn on the shared client
+            setattr(self._ccxt, name, value)
         started = time.monotonic()
         try:
             return fn(*args, **kwargs)
