@@ -7,11 +7,7 @@ from orders.exchange_types import ExchangeOrder
 from orders.models import FINAL_STATUSES, Order, OrderEvent
 from orders.positions import position_apply_fills
 
-_WRITABLE_FIELDS = [
-    field.name
-    for field in Order._meta.concrete_fields
-    if not field.primary_key and field.name not in ("position_applied_quantity", "position_applied_cost")
-]
+_GUARDED_FIELDS = {"position_applied_quantity", "position_applied_cost"}
 
 
 def order_update(
@@ -25,9 +21,11 @@ def order_update(
         setattr(order, name, value)
     if order.status in FINAL_STATUSES and order.closed_at is None:
         order.closed_at = timezone.now()
-    # Never write position_applied_*: only position_apply_fills moves them, under a row lock; a
-    # stale copy saved here would make fills count twice.
-    order.save(update_fields=_WRITABLE_FIELDS)
+    # Write only what changed here: a concurrent writer's columns survive, and position_applied_*
+    # (moved only by position_apply_fills, under a row lock) can never be overwritten by a stale copy.
+    if _GUARDED_FIELDS & set(fields):
+        raise ValueError("position_applied_* are moved by position_apply_fills only")
+    order.save(update_fields=[*fields, "status", "closed_at", "updated_at"])
     if order.status != before_status or order.filled_quantity != before_filled:
         OrderEvent.objects.create(
             order=order,
