@@ -6,7 +6,10 @@ up by its client order id: a timeout or a lost response never produces a second 
 
 import logging
 import time
+from dataclasses import dataclass
+from decimal import Decimal
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import AccountSymbolSetting
@@ -24,6 +27,7 @@ from orders.lifecycle import order_record_exchange_state, order_update
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.positions import open_symbols, position_quantity
 from orders.sizing import SizingInput, round_price, size_order
+from strategies.models import Position
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +39,27 @@ SOURCE = OrderEvent.Source.WORKER
 def account_orders_execute(*, job) -> None:
     """Place the job's PROCESSING orders one after another. Never raises for exchange errors:
     each order ends with its status and error recorded."""
+    # What sizing and leverage need comes with the orders, in one round trip: the position at
+    # the start of the job (a batch's legs are shares of the same position: their qty_per add up
+    # to at most 100) and the leverage last set on the exchange.
+    setting = AccountSymbolSetting.objects.filter(
+        account_id=OuterRef("account_id"), symbol=OuterRef("symbol")
+    )
     orders = list(
         Order.objects.filter(webhook_log_id=job.webhook_log_id, account_id=job.account_id)
         .select_related("link", "account")
+        .annotate(
+            position_at_start=Subquery(
+                Position.objects.filter(link_id=OuterRef("link_id"), symbol=OuterRef("symbol")).values(
+                    "quantity"
+                )[:1]
+            ),
+            leverage_on_exchange=Subquery(setting.values("leverage")[:1]),
+            margin_on_exchange=Subquery(setting.values("margin_mode")[:1]),
+        )
         .order_by("order_index")
     )
+    context = AccountContext.of(orders[0]) if orders else None
     try:
         client = exchange.client_for(job.account)
     except Exception as error:  # decryption or configuration: nothing can be sent
@@ -50,7 +70,7 @@ def account_orders_execute(*, job) -> None:
         if order.status != OrderStatus.PROCESSING:
             continue  # already settled by an earlier run
         try:
-            order_place(client=client, order=order)
+            order_place(client=client, order=order, context=context)
         except AuthenticationFailed as error:
             _reject_rest(orders[position:], f"인증 실패: {error}")
             return
@@ -64,14 +84,43 @@ def _reject_rest(orders, message: str) -> None:
             )
 
 
-def order_place(*, client, order: Order) -> Order:
+@dataclass
+class AccountContext:
+    """What one job knows of its account and symbol when it starts."""
+
+    position: Decimal
+    leverage: int | None
+    margin_mode: str | None
+
+    @classmethod
+    def of(cls, order: Order) -> "AccountContext":
+        return cls(
+            position=order.position_at_start or Decimal("0"),
+            leverage=order.leverage_on_exchange,
+            margin_mode=order.margin_on_exchange,
+        )
+
+    @classmethod
+    def load(cls, order: Order) -> "AccountContext":
+        setting = AccountSymbolSetting.objects.filter(
+            account_id=order.account_id, symbol=order.symbol
+        ).first()
+        return cls(
+            position=position_quantity(link_id=order.link_id, symbol=order.symbol),
+            leverage=setting.leverage if setting else None,
+            margin_mode=setting.margin_mode if setting else None,
+        )
+
+
+def order_place(*, client, order: Order, context: AccountContext | None = None) -> Order:
     """Size, price and send one order; record what the exchange says. Raises AuthenticationFailed."""
     link = order.link
+    context = context or AccountContext.load(order)
     try:
         rules = client.market_rules(order.symbol)
         if order.market_type == "FUTURES":
-            _ensure_leverage(client, order, link)
-        position = position_quantity(link_id=link.pk, symbol=order.symbol)
+            _ensure_leverage(client, order, link, context)
+        position = context.position
         last_price = None
         needs_reference = (
             order.order_type in ("STOP_LIMIT", "STOP_MARKET") and order.account.exchange == "BYBIT"
@@ -230,12 +279,11 @@ def _settle_new(client, order: Order, request: OrderRequest, state) -> Order:
     return order
 
 
-def _ensure_leverage(client, order: Order, link) -> None:
+def _ensure_leverage(client, order: Order, link, context: AccountContext) -> None:
     """Set the link's leverage on the exchange before the first order on a symbol, and again only
     when it (or the account's margin mode) changed."""
     account = order.account
-    setting = AccountSymbolSetting.objects.filter(account=account, symbol=order.symbol).first()
-    if setting and setting.leverage == link.leverage and setting.margin_mode == account.margin_mode:
+    if context.leverage == link.leverage and context.margin_mode == account.margin_mode:
         return
     client.set_leverage(order.symbol, link.leverage, account.margin_mode)
     AccountSymbolSetting.objects.update_or_create(
@@ -243,6 +291,7 @@ def _ensure_leverage(client, order: Order, link) -> None:
         symbol=order.symbol,
         defaults={"leverage": link.leverage, "margin_mode": account.margin_mode},
     )
+    context.leverage, context.margin_mode = link.leverage, account.margin_mode
     logger.info("account %s: leverage %s set on %s", account.pk, link.leverage, order.symbol)
 
 
