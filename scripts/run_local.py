@@ -179,7 +179,7 @@ def banner(children: list[Child], web_url: str, started: float) -> str:
         f"  Admin      {web_url}/admin/   user admin, password in {shown}\n"
         f"  Webhook    POST {web_url}/api/webhook   token in {shown}\n"
         f"  Simulator  {SIMULATOR_URL}/_sim/orders\n"
-        "  Examples   docs/QUICKSTART.md\n"
+        "  Examples   README.md, Quick start\n"
         "Ctrl-C stops everything.\n"
     )
 
