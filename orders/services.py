@@ -102,6 +102,8 @@ class _BatchingBroker:
         self.packages.append(package)
 
     def flush(self) -> None:
+        if not self.packages:  # sync mode (tests) ran the tasks inline: nothing to push
+            return
         if isinstance(self.broker, RedisBroker):
             self.broker.connection.rpush(self.list_key, *self.packages)
         else:  # the ORM broker: one row per task
