@@ -47,8 +47,8 @@ def job_run(*, job_id: int) -> dict:
     AccountJob.objects.filter(pk=job_id).update(
         state=state, error=error, result=result, finished_at=timezone.now()
     )
-    if job.webhook_log_id:
-        log_finalize(log_id=job.webhook_log_id)
+    # The log's final status is set by the webhook's answer, or, when it answered 202 before the
+    # jobs finished, by the next sweep: a fan-out's jobs never need to look at each other.
     return result or {"state": state}
 
 
@@ -93,10 +93,9 @@ def jobs_sweep() -> dict:
         finished_at=now,
         error="작업이 끝나지 않았습니다 (작업자 중단 또는 유실); 주문은 client id로 정리됩니다",
     )
-    for job_id, log_id in closed:
+    for job_id, _log_id in closed:
         logger.warning("job %s closed as failed: never finished", job_id)
-        if log_id:
-            log_finalize(log_id=log_id)
+    finalized = logs_finalize_pending()
     requeued = list(
         AccountJob.objects.filter(state=AccountJob.State.QUEUED, created_at__lt=requeue_before).values_list(
             "pk", "webhook_log_id"
@@ -105,4 +104,25 @@ def jobs_sweep() -> dict:
     for job_id, log_id in requeued:
         logger.warning("job %s still queued: enqueued again", job_id)
         async_task("orders.tasks.run_account_job", job_id, group=f"log-{log_id}")
-    return {"closed": len(closed), "requeued": len(requeued)}
+    finalized += logs_finalize_pending()  # jobs run inline (sync mode) may have finished just now
+    return {"closed": len(closed), "requeued": len(requeued), "finalized": finalized}
+
+
+def logs_finalize_pending() -> int:
+    """Give a final status to logs still `received` whose jobs have all finished (answered 202)."""
+    from webhooks.models import WebhookLog
+
+    pending = (
+        WebhookLog.objects.filter(
+            status=WebhookLog.Status.RECEIVED,
+            jobs__isnull=False,
+            received_at__gte=timezone.now() - timedelta(days=2),
+        )
+        .exclude(jobs__state__in=[AccountJob.State.QUEUED, AccountJob.State.RUNNING])
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    ids = list(pending)
+    for log_id in ids:
+        log_finalize(log_id=log_id)
+    return len(ids)
