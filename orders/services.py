@@ -138,10 +138,10 @@ def jobs_wait(*, job_ids: list[int], started: float) -> list[AccountJob]:
     pending = AccountJob.objects.filter(pk__in=job_ids).exclude(
         state__in=[AccountJob.State.DONE, AccountJob.State.FAILED]
     )
-    delay = POLL_SECONDS
     while pending.exists() and time.monotonic() < deadline:
+        # Quick while a signal usually finishes (one account: tens of ms), gentle afterwards.
+        delay = POLL_SECONDS if time.monotonic() - started < 0.3 else 0.05
         time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
-        delay = min(delay * 1.5, 0.05)  # quick for one account, gentle for long fan-outs
     return list(AccountJob.objects.filter(pk__in=job_ids).select_related("account").order_by("id"))
 
 
