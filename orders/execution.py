@@ -144,17 +144,9 @@ def order_place(*, client, order: Order, context: AccountContext | None = None) 
         )
         if not sized.closing:
             _check_max_symbols(link, order.symbol)
-    except SizingError as error:
-        return order_update(
-            order=order,
-            source=SOURCE,
-            status=OrderStatus.REJECTED,
-            error=str(error),
-            detail="not sent: " + str(error),
-        )
     except AuthenticationFailed:
         raise
-    except ExchangeError as error:
+    except (SizingError, ExchangeError) as error:  # nothing was sent: the account's result says why
         return order_update(
             order=order,
             source=SOURCE,
