@@ -218,7 +218,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {
-        "webhook_token": env.str("WEBHOOK_THROTTLE_RATE", default="120/min"),
+        "webhook_token": env.str("WEBHOOK_THROTTLE_RATE", default="600/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
