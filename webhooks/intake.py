@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from orders import services as order_services
 from strategies.models import Strategy, StrategyAccount
@@ -26,7 +27,7 @@ from webhooks.tokens import token_mask
 
 logger = logging.getLogger(__name__)
 
-SUCCESS_MESSAGE = "웹훅 처리 성공"
+SUCCESS_MESSAGE = gettext_noop("웹훅 처리 성공")
 
 
 @dataclass
@@ -255,7 +256,7 @@ def _finish(log, status, result, log_status, started) -> Outcome:
     processing = status == 202
     body = {
         "success": True,
-        "message": SUCCESS_MESSAGE if not processing else _("웹훅 접수: 일부 계좌가 아직 처리 중입니다"),
+        "message": _(SUCCESS_MESSAGE) if not processing else _("웹훅 접수: 일부 계좌가 아직 처리 중입니다"),
         "result": result,
     }
     log.http_status, log.response = status, body

@@ -276,3 +276,14 @@ def test_nul_characters_are_refused_not_stored(raw, trader, post):
     response = post(None, raw=raw)
     assert response.status_code == 400
     assert "\x00" not in WebhookLog.objects.get().raw_body
+
+
+def test_messages_stay_korean_whatever_the_client_asks(trader, post):
+    response = post(_market_buy(trader, exchange=None), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.json()["error"] == "필수 필드 누락: exchange"
+
+
+@override_settings(LANGUAGE_CODE="en")
+def test_an_english_installation_answers_in_english(trader, post):
+    response = post(_market_buy(trader, exchange=None))
+    assert response.json()["error"] == "Missing required field: exchange"
