@@ -10,7 +10,7 @@ import statistics
 import time
 
 import requests
-from harness import make_strategy, running_stack, setup_django
+from harness import limit_buy, make_strategy, running_stack, setup_django
 
 
 def main() -> None:
@@ -40,18 +40,7 @@ def main() -> None:
             sim.faults(exchange=args.exchange.lower(), latency_ms=args.latency_ms)
 
             def signal(price: int) -> tuple[float, dict]:
-                payload = {
-                    "group_name": "bench",
-                    "token": token,
-                    "exchange": args.exchange,
-                    "market_type": "FUTURES",
-                    "currency": "USDT",
-                    "symbol": "BTCUSDT",
-                    "order_type": "LIMIT",
-                    "side": "buy",
-                    "price": price,
-                    "qty_per": 2,
-                }
+                payload = limit_buy(token=token, exchange=args.exchange, price=price, qty_per=2)
                 sent = time.time()
                 body = requests.post(stack.web_url + "/api/webhook", json=payload, timeout=30).json()
                 return sent, body

@@ -85,6 +85,22 @@ def make_strategy(*, sim, exchange: str, market_type: str, n_accounts: int, capi
     return token, keys
 
 
+def limit_buy(*, token: str, exchange: str, price, qty_per) -> dict:
+    """The guide's futures LIMIT buy on BTCUSDT, for the strategy `make_strategy` made."""
+    return {
+        "group_name": "bench",
+        "token": token,
+        "exchange": exchange,
+        "market_type": "FUTURES",
+        "currency": "USDT",
+        "symbol": "BTCUSDT",
+        "order_type": "LIMIT",
+        "side": "buy",
+        "price": price,
+        "qty_per": qty_per,
+    }
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]

@@ -10,7 +10,7 @@ import os
 import time
 
 import requests
-from harness import describe, make_strategy, running_stack, setup_django
+from harness import describe, limit_buy, make_strategy, running_stack, setup_django
 
 
 def main() -> None:
@@ -29,23 +29,11 @@ def main() -> None:
         sim.price("BTCUSDT", "110000")
         token, (key,) = make_strategy(sim=sim, exchange=args.exchange, market_type="FUTURES", n_accounts=1)
         with running_stack(simulator_url=simulator_url, q_workers=args.q_workers) as stack:
-            session = requests  # a new connection per signal, as TradingView alerts arrive
 
             def signal(index: int) -> tuple[float, float, str]:
-                payload = {
-                    "group_name": "bench",
-                    "token": token,
-                    "exchange": args.exchange,
-                    "market_type": "FUTURES",
-                    "currency": "USDT",
-                    "symbol": "BTCUSDT",
-                    "order_type": "LIMIT",
-                    "side": "buy",
-                    "price": 80000 - index % 500,
-                    "qty_per": 5,
-                }
+                payload = limit_buy(token=token, exchange=args.exchange, price=80000 - index % 500, qty_per=5)
                 sent = time.time()
-                response = session.post(stack.web_url + "/api/webhook", json=payload, timeout=10)
+                response = requests.post(stack.web_url + "/api/webhook", json=payload, timeout=10)
                 answered = time.time()
                 entry = response.json()["result"]["results"][0]
                 assert entry["success"], entry

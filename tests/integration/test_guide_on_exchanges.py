@@ -67,18 +67,25 @@ def _open_spot_position(stack, trader, exchange, group_name):
     assert response.status_code == 200 and response.json()["result"]["results"][0]["success"], response.text
 
 
-@pytest.mark.parametrize("market", MARKETS)
-@pytest.mark.parametrize("exchange", EXCHANGES)
-@pytest.mark.parametrize("name", SINGLE)
-def test_single_examples(name, exchange, market, stack, make_trader, sim):
+def _send(name, exchange, market, stack, make_trader, shape) -> tuple[dict, dict]:
+    """Send the guide's example `name` on this exchange × market; returns (sent, answer) once the
+    answer has passed as 200 with every key of the guide's response of that `shape`."""
     trader = make_trader(exchange, market)
     sent = _prepare(guide_example(name, trader.token), exchange, market)
-    if market == "SPOT" and sent["side"] == "sell":
+    if market == "SPOT" and sent["side"] == "sell":  # spot cannot sell what it has not bought
         _open_spot_position(stack, trader, exchange, sent["group_name"])
     response = stack.post(sent)
     assert response.status_code == 200, response.text
     body = response.json()
-    _keys_match(body, guide_response("single"), "response")
+    _keys_match(body, guide_response(shape), "response")
+    return sent, body
+
+
+@pytest.mark.parametrize("market", MARKETS)
+@pytest.mark.parametrize("exchange", EXCHANGES)
+@pytest.mark.parametrize("name", SINGLE)
+def test_single_examples(name, exchange, market, stack, make_trader, sim):
+    sent, body = _send(name, exchange, market, stack, make_trader, "single")
     entry = body["result"]["results"][0]
     assert entry["success"] is True, json.dumps(entry, ensure_ascii=False)
     assert entry["exchange"] == exchange.lower()
@@ -97,14 +104,7 @@ def test_single_examples(name, exchange, market, stack, make_trader, sim):
 @pytest.mark.parametrize("exchange", EXCHANGES)
 @pytest.mark.parametrize("name", BATCH)
 def test_batch_examples(name, exchange, market, stack, make_trader, sim):
-    trader = make_trader(exchange, market)
-    sent = _prepare(guide_example(name, trader.token), exchange, market)
-    if market == "SPOT" and sent["side"] == "sell":
-        _open_spot_position(stack, trader, exchange, sent["group_name"])
-    response = stack.post(sent)
-    assert response.status_code == 200, response.text
-    body = response.json()
-    _keys_match(body, guide_response("batch"), "response")
+    sent, body = _send(name, exchange, market, stack, make_trader, "batch")
     result = body["result"]
     assert result["summary"]["total_orders_successful"] == len(sent["orders"]), result
     account = result["accounts"][0]

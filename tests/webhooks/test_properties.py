@@ -7,26 +7,9 @@ from hypothesis import strategies as st
 
 from orders.models import Order
 from webhooks.models import WebhookLog
+from webhooks.signals import KNOWN_FIELDS
 
-FIELDS = [
-    "group_name",
-    "token",
-    "exchange",
-    "market_type",
-    "currency",
-    "symbol",
-    "order_type",
-    "side",
-    "price",
-    "stop_price",
-    "qty_per",
-    "orders",
-    "signal_id",
-    "orderType",
-    "qtyPer",
-    "type",
-    "platform",
-]
+FIELDS = [*sorted(KNOWN_FIELDS), "orderType", "qtyPer", "type", "platform"]  # and a few spellings
 scalars = st.one_of(
     st.none(),
     st.booleans(),
