@@ -122,3 +122,26 @@ def _key(trader, index=0):
     from accounts.crypto import decrypt
 
     return decrypt(trader.accounts[index].api_key_encrypted)
+
+
+@pytest.mark.parametrize("exchange", ["BINANCE", "BYBIT", "OKX"])
+def test_an_exchange_rate_limit_refusal_is_waited_out_and_the_order_placed_once(
+    exchange, stack, make_trader, sim
+):
+    trader = make_trader(exchange, "FUTURES")
+    sim.faults(
+        exchange=exchange.lower(),
+        path_contains=CREATE_PATHS[exchange],
+        error="429",
+        fail_next_n=1,
+        api_key=_key(trader),
+    )
+    started = time.monotonic()
+    response = stack.post({**guide_example("curl_single_limit", trader.token), "exchange": exchange})
+    assert response.status_code == 200, response.text
+    entry = response.json()["result"]["results"][0]
+    assert entry["success"] is True and entry["status"] == "PENDING", entry
+    assert len(_orders_with_prefix(sim, entry["client_order_id"])) == 1
+    refused = [r for r in sim.requests() if r.get("api_key") == _key(trader) and r["status"] == 429]
+    assert len(refused) == 1  # the refusal happened, and was answered by waiting, not by failing
+    assert time.monotonic() - started < 2.5
