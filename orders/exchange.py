@@ -492,5 +492,4 @@ class ExchangeClient:
             price=_decimal(raw.get("price")),
             is_trigger=is_trigger,
             triggered_order_id=str(triggered_id) if triggered_id else None,
-            raw_status=raw.get("status"),
         )

@@ -5,7 +5,7 @@ says whether sending the same request again cannot do harm *by itself*; for orde
 then we look the order up by client order id first, because a timeout may mean it was placed.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 
@@ -74,8 +74,6 @@ class ExchangeOrder:
     price: Decimal | None = None
     is_trigger: bool = False
     triggered_order_id: str | None = None
-    raw_status: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

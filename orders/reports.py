@@ -19,7 +19,7 @@ def _requested(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _order_success(order: Order, job: AccountJob) -> bool | None:
+def _order_success(order: Order) -> bool | None:
     if order.status == OrderStatus.PROCESSING:
         return None  # unknown yet: a client must not read this as a failure and retry
     return order.status in SUCCESSFUL
@@ -89,7 +89,7 @@ def signal_report(*, log, signal, jobs, orders, skipped_accounts=0) -> tuple[int
                             "order_id": o.exchange_order_id or None,
                             "requested_price": _requested(o.price),
                             "requested_qty_per": float(o.qty_per),
-                            "success": _order_success(o, job),
+                            "success": _order_success(o),
                             "status": o.status,
                             "quantity": _number(o.quantity),
                             "stop_price": _requested(o.stop_price),
@@ -116,7 +116,7 @@ def signal_report(*, log, signal, jobs, orders, skipped_accounts=0) -> tuple[int
                 result["results"].append(
                     {
                         **_account_head(job),
-                        "success": _order_success(o, job),
+                        "success": _order_success(o),
                         "order_id": o.exchange_order_id or None,
                         "quantity": _number(o.quantity),
                         "order_price": _order_price(o),
