@@ -47,6 +47,8 @@ QUIET_OPTIONS = {
     "okx": {"fetchMarkets": {"types": ["spot", "swap"]}},
 }
 MARKETS_TTL_SECONDS = 3600
+BAN_STATUSES = (418, 403)  # Binance's IP ban (with Retry-After), Bybit's IP limit
+BYBIT_IP_BAN_SECONDS = 600  # Bybit answers 403 and lifts it after ten minutes (EXCHANGES.md)
 _SCHEME_AND_HOST = re.compile(r"^https?://[^/]+")
 _local = threading.local()
 _markets_cache: dict[tuple, tuple[float, dict]] = {}
@@ -99,7 +101,21 @@ def _build_ccxt(exchange: str, environment: str) -> ccxt.Exchange:
             client.enable_demo_trading(True)
     elif environment == "simulator":
         client.urls["api"] = point_at(client.urls["api"], settings.EXCHANGE_SIMULATOR_URL)
+    _remember_http_status(client)
     return client
+
+
+def _remember_http_status(client: ccxt.Exchange) -> None:
+    """Keep the last HTTP status on the client: an IP ban (Binance 418, Bybit 403) is told apart
+    from an ordinary refusal by its status, which ccxt's exception messages do not reliably carry."""
+    hook = client.on_rest_response
+
+    def on_rest_response(code, *args):
+        client.last_http_status = code
+        return hook(code, *args)
+
+    client.last_http_status = None
+    client.on_rest_response = on_rest_response
 
 
 def _shared_ccxt(account) -> ccxt.Exchange:
@@ -192,12 +208,10 @@ class ExchangeClient:
             return AuthenticationFailed(message)
         if isinstance(error, ccxt.DDoSProtection | ccxt.RateLimitExceeded):
             retry_after = self._retry_after()
-            text = str(error)
-            banned = any(f" {code} " in f" {text[:80]} " for code in ("418", "403"))
+            banned = self._ccxt.last_http_status in BAN_STATUSES
             if banned or retry_after:  # every process must stop using this IP for a while
-                ratelimit.block(
-                    key=ratelimit_rules.ip_limit_key(self.exchange, market_type), seconds=retry_after or 60
-                )
+                seconds = retry_after or (BYBIT_IP_BAN_SECONDS if self.exchange == "BYBIT" else 60)
+                ratelimit.block(key=ratelimit_rules.ip_limit_key(self.exchange, market_type), seconds=seconds)
             logger.warning("%s rate limited (banned=%s, retry after %s)", self.exchange, banned, retry_after)
             return RateLimited(message, retry_after=retry_after, banned=banned)
         if isinstance(error, ccxt.OrderNotFound):
