@@ -22,6 +22,7 @@ class Attempt(NamedTuple):
     granted: bool
     wait: float  # seconds until there may be room, when not granted
     key: str  # the limit or block that decided the wait ("" when granted)
+    at: float = 0.0  # when granted: the shared clock's time recorded for the hits (epoch seconds)
 
 
 class Backend(Protocol):
@@ -97,7 +98,7 @@ for i = 1, n do
     redis.call('PEXPIRE', z, ttl)
   end
 end
-return {1, '0', 0}
+return {1, '0', 0, string.format('%.0f', now)}
 """
 
 _BLOCK_LUA = """
@@ -142,9 +143,9 @@ class RedisBackend:
         for key, window, capacity, cost in entries:
             keys += [f"{self.namespace}z:{key}", f"{self.namespace}u:{key}", f"{self.namespace}b:{key}"]
             args += [round(window * 1e6), capacity, cost]
-        granted, wait_us, culprit = self._attempt(keys=keys, args=args)
+        granted, wait_us, culprit, *at_us = self._attempt(keys=keys, args=args)
         if granted:
-            return Attempt(True, 0.0, "")
+            return Attempt(True, 0.0, "", int(at_us[0]) / 1e6)
         return Attempt(False, int(wait_us) / 1e6, entries[int(culprit) - 1][0])
 
     def block(self, key: str, seconds: float) -> float:
@@ -252,7 +253,7 @@ class DatabaseBackend:
                 [RateLimitHit(key=key, at=now, cost=cost) for key, _w, _c, cost in entries if cost]
             )
         self._prune(entries, now)
-        return Attempt(True, 0.0, "")
+        return Attempt(True, 0.0, "", now)
 
     def _prune(self, entries: Sequence[Entry], now: float) -> None:
         # Outside the attempt's transaction: a hit older than its window never counts again.

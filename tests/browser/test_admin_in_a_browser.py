@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
 from strategies.models import Strategy
@@ -35,6 +36,9 @@ def page(live_server, monkeypatch):
         page = browser.new_page(base_url=live_server.url)
         yield page
         browser.close()
+        # The test's ORM calls ran under Playwright's event loop, on a connection of their own
+        # that would otherwise stay open and stop PostgreSQL dropping the test database.
+        connections.close_all()
 
 
 def test_an_operator_logs_in_creates_a_strategy_and_never_sees_a_secret(page, transactional_db):
@@ -60,3 +64,4 @@ def test_an_operator_logs_in_creates_a_strategy_and_never_sees_a_secret(page, tr
     content = page.content()
     assert "TOP-SECRET-VALUE" not in content and "KEY-VISIBLE-9876" not in content
     expect(page.locator(".field-masked_api_key")).to_contain_text("9876")
+
