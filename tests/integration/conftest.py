@@ -41,6 +41,8 @@ def stack(django_db_setup, django_db_blocker, simulator_url, tmp_path_factory):
     extra_env = {
         "EXCHANGE_TIMEOUT_MS": "1500",  # fault tests: a swallowed answer times out quickly
         "WEBHOOK_MAX_BATCH_ORDERS": "50",  # the rate-limit burst test sends 50 orders at once
+        # A busy CI machine must not turn a finished answer into a 202: the tests read the results.
+        "WEBHOOK_RESPONSE_DEADLINE": "6",
     }
     running = Stack(
         db_url=url, simulator_url=simulator_url, log_dir=tmp_path_factory.mktemp("stack"), extra_env=extra_env

@@ -113,5 +113,5 @@ class Stack:
                 process.kill()
                 process.wait()
 
-    def post(self, payload: dict, timeout: float = 10.0) -> requests.Response:
+    def post(self, payload: dict, timeout: float = 20.0) -> requests.Response:
         return requests.post(self.web_url + "/api/webhook", json=payload, timeout=timeout)
