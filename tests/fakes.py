@@ -125,8 +125,9 @@ class FakeClient:
         return order.state() if order else None
 
     def order_state(self, *, symbol, market_type, order_id, client_order_id, is_trigger):
-        return self.find_order(symbol=symbol, market_type=market_type, client_order_id=client_order_id,
-                               is_trigger=is_trigger)
+        return self.find_order(
+            symbol=symbol, market_type=market_type, client_order_id=client_order_id, is_trigger=is_trigger
+        )
 
     def fetch_order(self, *, symbol, market_type, order_id, is_trigger):
         order = self._find(id=order_id)
@@ -147,4 +148,3 @@ class FakeClient:
         if order is None or order.status not in ("PENDING", "PARTIALLY_FILLED"):
             raise OrderNotFound(order_id)
         order.status = "CANCELLED"
-
