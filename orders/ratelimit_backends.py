@@ -87,7 +87,7 @@ for i = 1, n do
     if need > wait then wait, culprit = need, i end
   end
 end
-if culprit > 0 then return {0, string.format('%.0f', wait), culprit} end
+if culprit > 0 then return {0, string.format('%.0f', wait), culprit, '0'} end
 for i = 1, n do
   local cost = tonumber(ARGV[3 * i + 1])
   if cost > 0 then
@@ -143,9 +143,9 @@ class RedisBackend:
         for key, window, capacity, cost in entries:
             keys += [f"{self.namespace}z:{key}", f"{self.namespace}u:{key}", f"{self.namespace}b:{key}"]
             args += [round(window * 1e6), capacity, cost]
-        granted, wait_us, culprit, *at_us = self._attempt(keys=keys, args=args)
+        granted, wait_us, culprit, at_us = self._attempt(keys=keys, args=args)
         if granted:
-            return Attempt(True, 0.0, "", int(at_us[0]) / 1e6)
+            return Attempt(True, 0.0, "", int(at_us) / 1e6)
         return Attempt(False, int(wait_us) / 1e6, entries[int(culprit) - 1][0])
 
     def block(self, key: str, seconds: float) -> float:

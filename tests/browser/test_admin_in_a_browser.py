@@ -64,4 +64,3 @@ def test_an_operator_logs_in_creates_a_strategy_and_never_sees_a_secret(page, tr
     content = page.content()
     assert "TOP-SECRET-VALUE" not in content and "KEY-VISIBLE-9876" not in content
     expect(page.locator(".field-masked_api_key")).to_contain_text("9876")
-
