@@ -141,14 +141,16 @@ def acquire(*, limits: list[tuple[Limit, int]], timeout: float = 30.0) -> float:
     backend = get_backend()
     started = time.monotonic()
     deadline = started + timeout
+    held_by = ""  # the limit or block that made us wait (a granted attempt names none)
     while True:
         attempt = backend.attempt(entries)
         now = time.monotonic()
         if attempt.granted:
             waited = now - started
             if waited > 0.5:
-                logger.info("rate limit: waited %.2fs for %s", waited, attempt.key)
+                logger.info("rate limit: waited %.2fs for %s", waited, held_by)
             return waited
+        held_by = attempt.key
         if now + attempt.wait > deadline:
             logger.warning(
                 "rate limit: %s needs %.2fs more, past the %.1fs timeout", attempt.key, attempt.wait, timeout

@@ -15,6 +15,11 @@ from orders.ratelimit import Limit, RateLimitTimeout, acquire, block, blocked_fo
 from orders.ratelimit_backends import DatabaseBackend, RedisBackend
 from orders.ratelimit_rules import ACTIONS, COSTS, ip_limit_key, limits_for
 
+# Every test may use the database backend. A marker, not a fixture asked for at run time: pytest-django
+# sets up the test database only for tests it can see need one, and a lone database test would
+# otherwise reach the development database.
+pytestmark = pytest.mark.django_db
+
 MARGIN = 0.05  # the default RATE_LIMIT_WINDOW_MARGIN, which the child processes use too
 
 # Grants are judged by the times the backend recorded for them on its shared clock (Redis TIME,
@@ -58,23 +63,16 @@ class Installed:
         self.kind, self.namespace, self.backend = kind, namespace, backend
 
 
-def _install(request):
+@pytest.fixture(params=["redis", "database"])
+def limiter(request, settings):
     """Force one backend for the test; Redis keys live under a namespace of their own."""
-    kind = request.param
-    if kind == "database" and not request.node.get_closest_marker("django_db"):
-        request.getfixturevalue("db")
-    namespace = f"rl:test:{uuid.uuid4().hex[:12]}:"
+    settings.RATE_LIMIT_WINDOW_MARGIN = MARGIN
+    kind, namespace = request.param, f"rl:test:{uuid.uuid4().hex[:12]}:"
     backend = _make_backend(kind, namespace)
     ratelimit.set_backend(backend)
     yield Installed(kind, namespace, backend)
     backend.reset("")
     ratelimit.set_backend(None)
-
-
-@pytest.fixture(params=["redis", "database"])
-def limiter(request, settings):
-    settings.RATE_LIMIT_WINDOW_MARGIN = MARGIN
-    yield from _install(request)
 
 
 def _take(limit: Limit, count: int, cost: int = 1) -> None:
@@ -116,6 +114,13 @@ def test_no_window_ever_holds_more_than_the_capacity_and_a_burst_is_paced_not_re
     assert _most_in_any_window(_costed(grants), 0.5 + MARGIN) == 10
     assert grants[-1] - grants[0] >= 2 * (0.5 + MARGIN)  # 10 now, 10 a window later, 10 after that
     assert all(refusal.wait <= 0.5 + MARGIN for refusal in limiter.backend.refusals())
+
+
+def test_a_long_wait_is_logged_with_the_limit_that_held_it(limiter, caplog):
+    limit = Limit(key="t:logged", capacity=1, window=0.6)
+    _take(limit, 2)
+    waits = [r.getMessage() for r in caplog.records if r.getMessage().startswith("rate limit: waited")]
+    assert len(waits) == 1 and waits[0].endswith("for t:logged"), waits
 
 
 def test_costs_count_by_weight(limiter):
