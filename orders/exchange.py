@@ -29,6 +29,7 @@ from orders.exchange_types import (
     OrderRequest,
     RateLimited,
 )
+from tradingsite.logging import redact
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +204,9 @@ class ExchangeClient:
             )
 
     def _translate(self, error: Exception, market_type: str) -> ExchangeError:
-        message = f"{type(error).__name__}: {str(error)[:300]}"
+        # ccxt puts the request URL in network errors; ours go to the database and the webhook's
+        # answer, so the signed query string's signature is masked here, once.
+        message = redact(f"{type(error).__name__}: {str(error)[:300]}")
         if isinstance(error, ccxt.AuthenticationError | ccxt.PermissionDenied | ccxt.AccountSuspended):
             return AuthenticationFailed(message)
         if isinstance(error, ccxt.DDoSProtection | ccxt.RateLimitExceeded):

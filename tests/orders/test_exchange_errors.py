@@ -56,6 +56,15 @@ def test_every_ccxt_error_becomes_ours(error, ours, client_of):
     assert translated.retry_safe is (ours is ExchangeUnavailable)
 
 
+def test_a_translated_error_carries_no_request_signature(client_of):
+    client = client_of("BINANCE")
+    _answered(client, 0)
+    url = "https://fapi.binance.com/fapi/v1/order?symbol=BTCUSDT&timestamp=1&signature=5f2b0c9e1d7a"
+    translated = client._translate(ccxt.RequestTimeout(f"binance POST {url}"), "FUTURES")
+    assert "5f2b0c9e1d7a" not in str(translated)
+    assert "binance POST https://fapi.binance.com/fapi/v1/order" in str(translated)
+
+
 def test_a_binance_418_blocks_the_ip_for_every_process_as_long_as_retry_after_says(client_of):
     client = client_of("BINANCE")
     _answered(client, 418, {"Retry-After": "120"})
