@@ -1,8 +1,10 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from accounts.models import AccountSymbolSetting, ExchangeAccount
-from orders.operations import accounts_cancel_from_admin, cancel_totals_line
+from accounts.crypto import decrypt
+from accounts.models import AccountSymbolSetting, ExchangeAccount, RateLimitBlock, RateLimitHit
+from orders.admin_actions import cancel_action_report
+from orders.operations import cancel_targets_of_accounts
 from tradingsite.admin_scoping import OwnedAdmin
 
 
@@ -45,8 +47,6 @@ class ExchangeAccountForm(forms.ModelForm):
         api_secret = self.cleaned_data.get("api_secret")
         passphrase = self.cleaned_data.get("passphrase")
         if api_key or api_secret or passphrase:
-            from accounts.crypto import decrypt
-
             account.set_credentials(
                 api_key=api_key or decrypt(account.api_key_encrypted),
                 api_secret=api_secret or decrypt(account.api_secret_encrypted),
@@ -78,12 +78,8 @@ class ExchangeAccountAdmin(OwnedAdmin):
 
     @admin.action(description="Cancel all tracked open orders (every strategy)", permissions=["change"])
     def cancel_open_orders(self, request, queryset):
-        totals = accounts_cancel_from_admin(accounts=queryset)
-        failed = totals["failed_orders"] or totals["account_errors"]
-        level = messages.ERROR if failed else messages.SUCCESS
-        self.message_user(request, f"Cancel-all: {cancel_totals_line(totals=totals)}", level)
-        for line in totals["account_errors"]:
-            self.message_user(request, line, messages.ERROR)
+        targets = cancel_targets_of_accounts(accounts=queryset)
+        cancel_action_report(model_admin=self, request=request, targets=targets)
 
     @admin.display(description="API key")
     def masked_api_key(self, obj):
@@ -100,3 +96,25 @@ class AccountSymbolSettingAdmin(OwnedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(RateLimitHit)
+class RateLimitHitAdmin(admin.ModelAdmin):
+    """The database rate limiter's window (used only without Redis): superusers, read-only."""
+
+    list_display = ["key", "at", "cost"]
+    search_fields = ["key"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RateLimitBlock)
+class RateLimitBlockAdmin(RateLimitHitAdmin):
+    list_display = ["key", "until"]

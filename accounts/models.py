@@ -86,3 +86,31 @@ class AccountSymbolSetting(models.Model):
 
     def __str__(self):
         return f"{self.account_id} {self.symbol} x{self.leverage}"
+
+
+class RateLimitHit(models.Model):
+    """One counted request in the database-backed rate limiter (used when Redis is absent)."""
+
+    key = models.CharField(max_length=120)
+    at = models.FloatField(help_text="Epoch seconds")
+    cost = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        db_table = "orders_ratelimithit"  # created by the orders app, moved here with the limiter
+        indexes = [models.Index(fields=["key", "at"])]
+
+    def __str__(self):
+        return f"{self.key} @ {self.at:.3f}"
+
+
+class RateLimitBlock(models.Model):
+    """A key that may not be used before `until` (Retry-After, bans), in the database limiter."""
+
+    key = models.CharField(max_length=120, unique=True)
+    until = models.FloatField(help_text="Epoch seconds")
+
+    class Meta:
+        db_table = "orders_ratelimitblock"
+
+    def __str__(self):
+        return f"{self.key} blocked until {self.until:.0f}"

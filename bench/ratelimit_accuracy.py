@@ -27,10 +27,10 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
 
-from orders import ratelimit  # noqa: E402
-from orders.ratelimit import Limit, acquire  # noqa: E402
-from orders.ratelimit_backends import DatabaseBackend, RedisBackend  # noqa: E402
-from orders.ratelimit_rules import limits_for  # noqa: E402
+from accounts.exchange import ratelimit  # noqa: E402
+from accounts.exchange.ratelimit import Limit, acquire  # noqa: E402
+from accounts.exchange.ratelimit_backends import DatabaseBackend, RedisBackend  # noqa: E402
+from accounts.exchange.ratelimit_rules import limits_for  # noqa: E402
 
 ORDERS, THREADS = 50, 4
 

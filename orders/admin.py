@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from orders.models import AccountJob, Order, OrderEvent, RateLimitBlock, RateLimitHit
+from orders.models import AccountJob, Order, OrderEvent, Position
 from tradingsite.admin_scoping import ReadOnlyAdmin
 
 
@@ -68,23 +68,10 @@ class AccountJobAdmin(ReadOnlyAdmin):
     list_select_related = ["strategy", "account"]
 
 
-@admin.register(RateLimitHit)
-class RateLimitHitAdmin(admin.ModelAdmin):
-    """The database rate limiter's window (used only without Redis): superusers, read-only."""
-
-    list_display = ["key", "at", "cost"]
-    search_fields = ["key"]
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(RateLimitBlock)
-class RateLimitBlockAdmin(RateLimitHitAdmin):
-    list_display = ["key", "until"]
+@admin.register(Position)
+class PositionAdmin(ReadOnlyAdmin):
+    owner_path = "link__strategy__owner"
+    list_display = ["link", "symbol", "quantity", "entry_price", "realized_pnl", "updated_at"]
+    list_filter = ["link__strategy", "link__account__exchange"]
+    search_fields = ["symbol", "link__strategy__group_name", "link__account__label"]
+    list_select_related = ["link__strategy", "link__account"]

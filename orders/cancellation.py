@@ -9,8 +9,8 @@ import logging
 
 from django.db.models import Q
 
-from orders import exchange
-from orders.exchange_types import ExchangeError, OrderNotFound, OrderRejected
+from accounts.exchange import client as exchange
+from accounts.exchange.types import ExchangeError, OrderNotFound, OrderRejected
 from orders.lifecycle import order_record_exchange_state, order_update
 from orders.models import OPEN_STATUSES, Order, OrderEvent, OrderStatus
 

@@ -12,9 +12,8 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from accounts.models import AccountSymbolSetting
-from orders import exchange
-from orders.exchange_types import (
+from accounts.exchange import client as exchange
+from accounts.exchange.types import (
     AuthenticationFailed,
     ExchangeError,
     ExchangeUnavailable,
@@ -23,11 +22,11 @@ from orders.exchange_types import (
     RateLimited,
     SizingError,
 )
+from accounts.models import AccountSymbolSetting
 from orders.lifecycle import order_record_exchange_state, order_update
-from orders.models import Order, OrderEvent, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus, Position
 from orders.positions import open_symbols, position_quantity
 from orders.sizing import SizingInput, round_price, size_order
-from strategies.models import Position
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Running one account job (a django-q2 task's body) and closing its webhook log."""
+"""Running one account job (a django-q2 task's body), and the sweep of jobs that never finished."""
 
 import logging
 from datetime import timedelta
@@ -7,8 +7,9 @@ from django.conf import settings
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from orders import reports
-from orders.models import AccountJob, Order
+from orders.cancellation import account_cancel_execute
+from orders.execution import account_orders_execute
+from orders.models import AccountJob
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +35,8 @@ def job_run(*, job_id: int) -> dict:
     state, error, result = AccountJob.State.DONE, "", None
     try:
         if job.kind == AccountJob.Kind.ORDERS:
-            from orders.execution import account_orders_execute
-
             account_orders_execute(job=job)
         else:
-            from orders.cancellation import account_cancel_execute
-
             result = account_cancel_execute(job=job)
     except Exception as exc:  # the job's own failure is recorded, never re-run by the broker
         logger.exception("job %s failed", job_id)
@@ -50,30 +47,6 @@ def job_run(*, job_id: int) -> dict:
     # The log's final status is set by the webhook's answer, or, when it answered 202 before the
     # jobs finished, by the next sweep: a fan-out's jobs never need to look at each other.
     return result or {"state": state}
-
-
-def log_finalize(*, log_id: int) -> None:
-    """When the log's last job has finished, set the log's final status from its orders."""
-    from webhooks.models import WebhookLog
-
-    unfinished = AccountJob.objects.filter(webhook_log_id=log_id).exclude(
-        state__in=[AccountJob.State.DONE, AccountJob.State.FAILED]
-    )
-    if unfinished.exists():  # only the log's last job does the work: a fan-out stays linear
-        return
-    jobs = list(AccountJob.objects.filter(webhook_log_id=log_id))
-    if not jobs:
-        return
-    log = WebhookLog.objects.get(pk=log_id)
-    if log.status != WebhookLog.Status.RECEIVED:
-        return
-    if jobs[0].kind == AccountJob.Kind.CANCEL:
-        status = reports.cancel_report(log=log, jobs=jobs)[2]
-    else:
-        orders = list(Order.objects.filter(webhook_log_id=log_id))
-        successes = sum(1 for o in orders if o.status in reports.SUCCESSFUL)
-        status = reports.log_status(successes, len(orders) - successes, running=False)
-    WebhookLog.objects.filter(pk=log_id, status=WebhookLog.Status.RECEIVED).update(status=status)
 
 
 def jobs_sweep() -> dict:
@@ -95,7 +68,6 @@ def jobs_sweep() -> dict:
     )
     for job_id, _log_id in closed:
         logger.warning("job %s closed as failed: never finished", job_id)
-    finalized = logs_finalize_pending()
     requeued = list(
         AccountJob.objects.filter(state=AccountJob.State.QUEUED, created_at__lt=requeue_before).values_list(
             "pk", "webhook_log_id"
@@ -104,25 +76,4 @@ def jobs_sweep() -> dict:
     for job_id, log_id in requeued:
         logger.warning("job %s still queued: enqueued again", job_id)
         async_task("orders.tasks.run_account_job", job_id, group=f"log-{log_id}")
-    finalized += logs_finalize_pending()  # jobs run inline (sync mode) may have finished just now
-    return {"closed": len(closed), "requeued": len(requeued), "finalized": finalized}
-
-
-def logs_finalize_pending() -> int:
-    """Give a final status to logs still `received` whose jobs have all finished (answered 202)."""
-    from webhooks.models import WebhookLog
-
-    pending = (
-        WebhookLog.objects.filter(
-            status=WebhookLog.Status.RECEIVED,
-            jobs__isnull=False,
-            received_at__gte=timezone.now() - timedelta(days=2),
-        )
-        .exclude(jobs__state__in=[AccountJob.State.QUEUED, AccountJob.State.RUNNING])
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-    ids = list(pending)
-    for log_id in ids:
-        log_finalize(log_id=log_id)
-    return len(ids)
+    return {"closed": len(closed), "requeued": len(requeued)}

@@ -3,7 +3,7 @@ applied to the position exactly once."""
 
 from django.utils import timezone
 
-from orders.exchange_types import ExchangeOrder
+from accounts.exchange.types import ExchangeOrder
 from orders.models import FINAL_STATUSES, Order, OrderEvent
 from orders.positions import position_apply_fills
 

@@ -144,30 +144,6 @@ class OrderEvent(models.Model):
         return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
 
 
-class RateLimitHit(models.Model):
-    """One counted request in the database-backed rate limiter (used when Redis is absent)."""
-
-    key = models.CharField(max_length=120)
-    at = models.FloatField(help_text="Epoch seconds")
-    cost = models.PositiveIntegerField(default=1)
-
-    class Meta:
-        indexes = [models.Index(fields=["key", "at"])]
-
-    def __str__(self):
-        return f"{self.key} @ {self.at:.3f}"
-
-
-class RateLimitBlock(models.Model):
-    """A key that may not be used before `until` (Retry-After, bans), in the database limiter."""
-
-    key = models.CharField(max_length=120, unique=True)
-    until = models.FloatField(help_text="Epoch seconds")
-
-    def __str__(self):
-        return f"{self.key} blocked until {self.until:.0f}"
-
-
 class AccountJob(models.Model):
     """One account's share of one signal: the unit a django-q2 task executes and reports on."""
 
@@ -212,3 +188,33 @@ class AccountJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class Position(models.Model):
+    """This strategy's position on one account and symbol, built from fills only."""
+
+    link = models.ForeignKey("strategies.StrategyAccount", on_delete=models.CASCADE, related_name="positions")
+    symbol = models.CharField(max_length=40, help_text="Unified symbol, e.g. BTC/USDT:USDT")
+    quantity = models.DecimalField(
+        max_digits=28,
+        decimal_places=12,
+        default=Decimal("0"),
+        help_text="Signed: positive is long, negative is short.",
+    )
+    entry_price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
+    realized_pnl = models.DecimalField(max_digits=28, decimal_places=12, default=Decimal("0"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "strategies_position"  # created by the strategies app, moved here with its writer
+        ordering = ["link_id", "symbol"]
+        constraints = [
+            models.UniqueConstraint(fields=["link", "symbol"], name="position_unique_per_link_symbol"),
+        ]
+
+    def __str__(self):
+        return f"{self.symbol} {self.quantity}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.quantity != 0

@@ -1,12 +1,13 @@
 """Operator-side services behind the management commands and admin actions."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.models import ExchangeAccount
 from orders.cancellation import account_cancel, cancellable_orders
-from orders.models import OPEN_STATUSES, Order, OrderEvent
+from orders.models import OPEN_STATUSES, Order
 from strategies.models import Strategy
 
 TOTAL_KEYS = ("cancelled_orders", "failed_orders", "already_closed_orders", "untracked_cancelled_orders")
@@ -100,51 +101,69 @@ def cancel_run(*, target: CancelTarget, filters: dict, include_untracked: bool, 
     )
 
 
-def cancel_totals() -> dict:
-    """Zeroed sums of per-account results, with the accounts counted and those that failed."""
-    return {**dict.fromkeys(TOTAL_KEYS, 0), "accounts": 0, "account_errors": []}
+@dataclass
+class CancelSummary:
+    """Sums of per-account cancel results, with the accounts counted and those that failed."""
+
+    accounts: int = 0
+    cancelled_orders: int = 0
+    failed_orders: int = 0
+    already_closed_orders: int = 0
+    untracked_cancelled_orders: int = 0
+    account_errors: list[str] = field(default_factory=list)
+
+    def add(self, result: dict) -> None:
+        for key in TOTAL_KEYS:
+            setattr(self, key, getattr(self, key) + result.get(key, 0))
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failed_orders or self.account_errors)
+
+    def line(self) -> str:
+        """The one-line summary the command prints and the admin shows."""
+        line = _(
+            "%(accounts)s accounts: %(cancelled)s cancelled, %(closed)s already closed, %(failed)s failed"
+        ) % {
+            "accounts": self.accounts,
+            "cancelled": self.cancelled_orders,
+            "closed": self.already_closed_orders,
+            "failed": self.failed_orders,
+        }
+        if self.untracked_cancelled_orders:
+            line += _(", %(count)s untracked cancelled") % {"count": self.untracked_cancelled_orders}
+        return line
 
 
-def cancel_totals_add(*, totals: dict, result: dict) -> None:
-    for key in TOTAL_KEYS:
-        totals[key] += result.get(key, 0)
+def cancel_targets_run(*, targets, filters: dict, include_untracked: bool, source: str, on_each=None):
+    """Cancel for each target in turn; one account's trouble never stops the others. `on_each`
+    (target, result or None when the account failed) is called after each. Returns the summary."""
+    summary = CancelSummary()
+    for target in targets:
+        summary.accounts += 1
+        try:
+            result = cancel_run(
+                target=target, filters=filters, include_untracked=include_untracked, source=source
+            )
+        except Exception as error:  # noqa: BLE001 - reported per account, the others go on
+            summary.account_errors.append(f"{target.account.label}: {type(error).__name__}: {error}")
+            result = None
+        else:
+            summary.add(result)
+        if on_each is not None:
+            on_each(target, result)
+    return summary
 
 
-def cancel_totals_line(*, totals: dict) -> str:
-    """The one-line summary the command prints and the admin shows."""
-    line = (
-        f"{totals['accounts']} accounts: {totals['cancelled_orders']} cancelled, "
-        f"{totals['already_closed_orders']} already closed, {totals['failed_orders']} failed"
-    )
-    if totals["untracked_cancelled_orders"]:
-        line += f", {totals['untracked_cancelled_orders']} untracked cancelled"
-    return line
+def cancel_targets_of_strategies(*, strategies) -> list[CancelTarget]:
+    """Admin: every account holding or linked to each selected strategy."""
+    return [
+        CancelTarget(account=account, strategy=strategy)
+        for strategy in strategies
+        for account in _strategy_accounts(strategy)
+    ]
 
 
-def strategies_cancel_from_admin(*, strategies) -> dict:
-    """Admin action: cancel every open order of the selected strategies; cancel_totals()."""
-    totals = cancel_totals()
-    for strategy in strategies:
-        for account in _strategy_accounts(strategy):
-            _admin_run(CancelTarget(account=account, strategy=strategy), totals)
-    return totals
-
-
-def accounts_cancel_from_admin(*, accounts) -> dict:
-    """Admin action: cancel every tracked open order (all strategies) on the selected accounts."""
-    totals = cancel_totals()
-    for account in accounts:
-        _admin_run(CancelTarget(account=account, strategy=None), totals)
-    return totals
-
-
-def _admin_run(target: CancelTarget, totals: dict) -> None:
-    totals["accounts"] += 1
-    try:
-        result = cancel_run(
-            target=target, filters={}, include_untracked=False, source=OrderEvent.Source.ADMIN
-        )
-    except Exception as error:  # one account's trouble must not stop the others
-        totals["account_errors"].append(f"{target.account.label}: {type(error).__name__}: {error}")
-        return
-    cancel_totals_add(totals=totals, result=result)
+def cancel_targets_of_accounts(*, accounts) -> list[CancelTarget]:
+    """Admin: every tracked open order (all strategies) on each selected account."""
+    return [CancelTarget(account=account, strategy=None) for account in accounts]

@@ -5,8 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from orders.models import Order
-from strategies.models import Position
+from orders.models import Order, Position
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal("0")

@@ -1,17 +1,17 @@
-"""Turning an accepted signal into account jobs, and waiting for them within the deadline."""
+"""Turning an accepted intent into account jobs, and waiting for them within the deadline."""
 
 import logging
 import time
 
-from django.conf import settings
 from django.db import transaction
 from django_q.brokers import get_broker
 from django_q.brokers.redis_broker import Redis as RedisBroker
 from django_q.tasks import async_task
 
-from orders import reports
 from orders.client_ids import client_order_id
+from orders.intent import CancelIntent, OrderIntent
 from orders.models import AccountJob, Order, OrderEvent
+from strategies.models import Strategy, StrategyAccount
 
 logger = logging.getLogger(__name__)
 
@@ -19,76 +19,76 @@ POLL_SECONDS = 0.01
 FEW_ACCOUNTS = 5
 
 
-def orders_create_for_signal(*, log, strategy, links, signal) -> list[AccountJob]:
+def orders_create(
+    *, log_id: int, strategy: Strategy, links: list[StrategyAccount], intent: OrderIntent
+) -> list[AccountJob]:
     """Within the caller's transaction: one job per linked account and one PROCESSING Order per
-    account × order of the signal. The jobs are enqueued when the transaction commits."""
+    account × leg of the intent. The jobs are enqueued when the transaction commits."""
     jobs, orders = [], []
     for link in links:
         jobs.append(
-            AccountJob(webhook_log=log, strategy=strategy, account=link.account, kind=AccountJob.Kind.ORDERS)
+            AccountJob(
+                webhook_log_id=log_id, strategy=strategy, account=link.account, kind=AccountJob.Kind.ORDERS
+            )
         )
-        for index, leg in enumerate(signal.legs):
+        for index, leg in enumerate(intent.legs):
             orders.append(
                 Order(
                     strategy=strategy,
                     account=link.account,
                     link=link,
-                    webhook_log=log,
+                    webhook_log_id=log_id,
                     order_index=index,
                     client_order_id=client_order_id(
-                        log_id=log.pk, account_id=link.account_id, order_index=index
+                        log_id=log_id, account_id=link.account_id, order_index=index
                     ),
-                    symbol=signal.unified_symbol,
-                    market_type=signal.market_type,
-                    side=signal.side,
-                    order_type=signal.order_type,
+                    symbol=intent.symbol,
+                    market_type=intent.market_type,
+                    side=intent.side,
+                    order_type=intent.order_type,
                     price=leg.price,
                     stop_price=leg.stop_price,
                     qty_per=leg.qty_per,
                 )
             )
-    jobs = _with_pks(AccountJob.objects.bulk_create(jobs), log)
+    jobs = _with_pks(AccountJob.objects.bulk_create(jobs), log_id)
     created = Order.objects.bulk_create(orders)
     OrderEvent.objects.bulk_create(
         OrderEvent(
             order=order,
             source=OrderEvent.Source.WEBHOOK,
             to_status=order.status,
-            detail=f"webhook log {log.pk}",
+            detail=f"webhook log {log_id}",
         )
         for order in created
     )
-    _enqueue_on_commit(jobs, log.pk)
+    _enqueue_on_commit(jobs, log_id)
     return jobs
 
 
-def _with_pks(created: list[AccountJob], log) -> list[AccountJob]:
+def _with_pks(created: list[AccountJob], log_id: int) -> list[AccountJob]:
     """bulk_create fills primary keys where the database returns them (PostgreSQL, SQLite 3.35+)."""
     if all(job.pk for job in created):
         return created
-    return list(AccountJob.objects.filter(webhook_log=log).order_by("id"))
+    return list(AccountJob.objects.filter(webhook_log_id=log_id).order_by("id"))
 
 
-def cancel_jobs_create(*, log, strategy, links, signal) -> list[AccountJob]:
+def cancel_jobs_create(
+    *, log_id: int, strategy: Strategy, links: list[StrategyAccount], intent: CancelIntent
+) -> list[AccountJob]:
     """Within the caller's transaction: one cancel job per linked account (filters kept on the job)."""
-    filters = {
-        "exchange": signal.exchange,
-        "market_type": signal.market_type,
-        "base": signal.base,
-        "quote": signal.currency,
-    }
     jobs = [
         AccountJob(
-            webhook_log=log,
+            webhook_log_id=log_id,
             strategy=strategy,
             account=link.account,
             kind=AccountJob.Kind.CANCEL,
-            filters=filters,
+            filters=intent.as_filters(),
         )
         for link in links
     ]
-    jobs = _with_pks(AccountJob.objects.bulk_create(jobs), log)
-    _enqueue_on_commit(jobs, log.pk)
+    jobs = _with_pks(AccountJob.objects.bulk_create(jobs), log_id)
+    _enqueue_on_commit(jobs, log_id)
     return jobs
 
 
@@ -131,11 +131,10 @@ def _enqueue_on_commit(jobs: list[AccountJob], log_id: int) -> None:
     transaction.on_commit(enqueue)
 
 
-def jobs_wait(*, job_ids: list[int], started: float) -> list[AccountJob]:
-    """Wait until all the jobs have finished or the response deadline has come, then load them.
-    Polling asks only how many are unfinished: a 100-account fan-out must not reload 100 rows
-    every few milliseconds on the web's CPU."""
-    deadline = started + settings.WEBHOOK_RESPONSE_DEADLINE
+def jobs_wait(*, job_ids: list[int], started: float, deadline: float) -> list[AccountJob]:
+    """Wait until all the jobs have finished or `deadline` (a time.monotonic() value) has come,
+    then load them. Polling asks only how many are unfinished: a 100-account fan-out must not
+    reload 100 rows every few milliseconds on the web's CPU."""
     pending = AccountJob.objects.filter(pk__in=job_ids).exclude(
         state__in=[AccountJob.State.DONE, AccountJob.State.FAILED]
     )
@@ -147,18 +146,3 @@ def jobs_wait(*, job_ids: list[int], started: float) -> list[AccountJob]:
         if len(job_ids) > FEW_ACCOUNTS or time.monotonic() - started > 0.3:
             delay = min(delay * 1.5, 0.05)
     return list(AccountJob.objects.filter(pk__in=job_ids).select_related("account").order_by("id"))
-
-
-def signal_collect(*, log, signal, job_ids, started, skipped_accounts=0) -> tuple[int, dict, str | None]:
-    """Wait for the signal's jobs, then build the guide's response. Returns (HTTP status, result,
-    log status or None while some accounts are still running)."""
-    jobs = jobs_wait(job_ids=job_ids, started=started)
-    orders = list(Order.objects.filter(webhook_log=log).order_by("account_id", "order_index"))
-    return reports.signal_report(
-        log=log, signal=signal, jobs=jobs, orders=orders, skipped_accounts=skipped_accounts
-    )
-
-
-def cancel_collect(*, log, job_ids, started) -> tuple[int, dict, str | None]:
-    jobs = jobs_wait(job_ids=job_ids, started=started)
-    return reports.cancel_report(log=log, jobs=jobs)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
-from orders.exchange_types import MarketRules, SizingError
+from accounts.exchange.types import MarketRules, SizingError
 
 HUNDRED = Decimal("100")
 

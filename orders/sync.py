@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from orders import exchange
-from orders.exchange_types import ExchangeError
+from accounts.exchange import client as exchange
+from accounts.exchange.types import ExchangeError
 from orders.lifecycle import order_record_exchange_state, order_update
 from orders.models import OPEN_STATUSES, Order, OrderEvent, OrderStatus
 

@@ -1,6 +1,7 @@
 """django-q2 tasks: thin, they take ids and call services."""
 
-from orders.jobs import job_run
+from orders.jobs import job_run, jobs_sweep
+from orders.sync import orders_sync
 
 
 def run_account_job(job_id: int) -> dict:
@@ -9,8 +10,5 @@ def run_account_job(job_id: int) -> dict:
 
 def sync_open_orders() -> str:
     """Scheduled: re-enqueue lost jobs, close dead ones, follow resting orders, settle stuck ones."""
-    from orders.jobs import jobs_sweep
-    from orders.sync import orders_sync
-
     swept = jobs_sweep()
     return f"jobs {swept}; {orders_sync().line()}"

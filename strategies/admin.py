@@ -1,9 +1,10 @@
 from django.contrib import admin, messages
 
-from orders.operations import cancel_totals_line, strategies_cancel_from_admin
-from strategies.models import Position, Strategy, StrategyAccount
+from orders.admin_actions import cancel_action_report
+from orders.operations import cancel_targets_of_strategies
+from strategies.models import Strategy, StrategyAccount
 from strategies.services import capital_allocate
-from tradingsite.admin_scoping import OwnedAdmin, OwnedInline, ReadOnlyAdmin
+from tradingsite.admin_scoping import OwnedAdmin, OwnedInline
 
 
 class StrategyAccountInline(OwnedInline):
@@ -22,12 +23,8 @@ class StrategyAdmin(OwnedAdmin):
 
     @admin.action(description="Cancel their open orders on the exchanges", permissions=["change"])
     def cancel_open_orders(self, request, queryset):
-        totals = strategies_cancel_from_admin(strategies=queryset)
-        failed = totals["failed_orders"] or totals["account_errors"]
-        level = messages.ERROR if failed else messages.SUCCESS
-        self.message_user(request, f"Cancel-all: {cancel_totals_line(totals=totals)}", level)
-        for line in totals["account_errors"]:
-            self.message_user(request, line, messages.ERROR)
+        targets = cancel_targets_of_strategies(strategies=queryset)
+        cancel_action_report(model_admin=self, request=request, targets=targets)
 
     @admin.action(description="Recompute allocated capital from balances")
     def allocate_capital(self, request, queryset):
@@ -90,12 +87,3 @@ def _report_allocation(model_admin, request, account_ids):
         model_admin.message_user(
             request, f"{account.label}: balance unavailable ({message})", messages.WARNING
         )
-
-
-@admin.register(Position)
-class PositionAdmin(ReadOnlyAdmin):
-    owner_path = "link__strategy__owner"
-    list_display = ["link", "symbol", "quantity", "entry_price", "realized_pnl", "updated_at"]
-    list_filter = ["link__strategy", "link__account__exchange"]
-    search_fields = ["symbol", "link__strategy__group_name", "link__account__label"]
-    list_select_related = ["link__strategy", "link__account"]

@@ -80,32 +80,3 @@ class StrategyAccount(models.Model):
 
     def __str__(self):
         return f"{self.strategy} → {self.account.label}"
-
-
-class Position(models.Model):
-    """This strategy's position on one account and symbol, built from fills only."""
-
-    link = models.ForeignKey(StrategyAccount, on_delete=models.CASCADE, related_name="positions")
-    symbol = models.CharField(max_length=40, help_text="Unified symbol, e.g. BTC/USDT:USDT")
-    quantity = models.DecimalField(
-        max_digits=28,
-        decimal_places=12,
-        default=Decimal("0"),
-        help_text="Signed: positive is long, negative is short.",
-    )
-    entry_price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
-    realized_pnl = models.DecimalField(max_digits=28, decimal_places=12, default=Decimal("0"))
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["link_id", "symbol"]
-        constraints = [
-            models.UniqueConstraint(fields=["link", "symbol"], name="position_unique_per_link_symbol"),
-        ]
-
-    def __str__(self):
-        return f"{self.symbol} {self.quantity}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.quantity != 0

@@ -8,8 +8,8 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
 
-from orders import exchange
-from orders.exchange_types import ExchangeError
+from accounts.exchange import client as exchange
+from accounts.exchange.types import ExchangeError
 from strategies.models import StrategyAccount
 
 logger = logging.getLogger(__name__)

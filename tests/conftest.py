@@ -46,7 +46,7 @@ def make(db):
 @pytest.fixture
 def fake_exchange(monkeypatch):
     fake = FakeExchange()
-    monkeypatch.setattr("orders.exchange.client_for", fake.client)
+    monkeypatch.setattr("accounts.exchange.client.client_for", fake.client)
     return fake
 
 

@@ -1,11 +1,11 @@
-"""A fake exchange at our own boundary (`orders.exchange.client_for`), for unit tests.
+"""A fake exchange at our own boundary (`accounts.exchange.client.client_for`), for unit tests.
 Integration tests use the real ccxt against the simulator instead."""
 
 import itertools
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from orders.exchange_types import ExchangeOrder, MarketRules, OrderNotFound, OrderRejected, OrderRequest
+from accounts.exchange.types import ExchangeOrder, MarketRules, OrderNotFound, OrderRejected, OrderRequest
 
 RULES = {
     "BTC/USDT:USDT": MarketRules(

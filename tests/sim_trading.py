@@ -5,13 +5,14 @@ import uuid
 from decimal import Decimal
 
 from accounts.crypto import decrypt
-from orders import exchange
+from accounts.exchange import client as exchange
 from orders.execution import order_place
 from orders.models import Order, OrderEvent
 from strategies.models import StrategyAccount
 from tests import factories
+from tradingsite.demo import BALANCES
 
-FUNDS = {"spot": {"USDT": "100000"}, "futures": {"USDT": "100000"}}
+FUNDS = BALANCES
 
 
 def sim_account(sim, owner, exchange_name: str, label: str = "Sim Account", environment="simulator"):

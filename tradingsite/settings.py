@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "strategies",
     "webhooks",
     "orders",
+    "tradingsite",  # the composition root: the demo bootstrap command
 ]
 
 MIDDLEWARE = [

@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from orders import services as order_services
+from orders.intent import CancelIntent, Leg, OrderIntent
 from strategies.models import Strategy, StrategyAccount
 from tradingsite.logging import redact
-from webhooks import errors
+from webhooks import errors, reports
 from webhooks.models import WebhookLog, WebhookToken
+from webhooks.normalize import normalize_key
 from webhooks.services import token_authenticate
 from webhooks.signals import Signal, parse_signal
 from webhooks.tokens import token_mask
@@ -136,7 +138,6 @@ def _refuse_repeated_keys(pairs):
 
 def masked_payload(payload: dict) -> dict:
     """The payload as received, JSON-safe, with every spelling of the token masked."""
-    from webhooks.normalize import normalize_key
 
     def clean(value):
         if isinstance(value, Decimal):
@@ -233,8 +234,10 @@ def _accept_orders(log, strategy, links, signal, started, skipped) -> Outcome:
         first = _claim(log)
         if first is not None:
             return _duplicate(log, first, started)
-        jobs = order_services.orders_create_for_signal(log=log, strategy=strategy, links=links, signal=signal)
-    status, result, log_status = order_services.signal_collect(
+        jobs = order_services.orders_create(
+            log_id=log.pk, strategy=strategy, links=links, intent=_order_intent(signal)
+        )
+    status, result, log_status = reports.signal_collect(
         log=log, signal=signal, job_ids=[job.pk for job in jobs], started=started, skipped_accounts=skipped
     )
     return _finish(log, status, result, log_status, started)
@@ -245,11 +248,31 @@ def _accept_cancel(log, strategy, links, signal, started) -> Outcome:
         first = _claim(log)
         if first is not None:
             return _duplicate(log, first, started)
-        jobs = order_services.cancel_jobs_create(log=log, strategy=strategy, links=links, signal=signal)
-    status, result, log_status = order_services.cancel_collect(
+        jobs = order_services.cancel_jobs_create(
+            log_id=log.pk, strategy=strategy, links=links, intent=_cancel_intent(signal)
+        )
+    status, result, log_status = reports.cancel_collect(
         log=log, job_ids=[job.pk for job in jobs], started=started
     )
     return _finish(log, status, result, log_status, started)
+
+
+def _order_intent(signal: Signal) -> OrderIntent:
+    return OrderIntent(
+        symbol=signal.unified_symbol,
+        market_type=signal.market_type,
+        side=signal.side,
+        order_type=signal.order_type,
+        legs=tuple(
+            Leg(price=leg.price, stop_price=leg.stop_price, qty_per=leg.qty_per) for leg in signal.legs
+        ),
+    )
+
+
+def _cancel_intent(signal: Signal) -> CancelIntent:
+    return CancelIntent(
+        exchange=signal.exchange, market_type=signal.market_type, base=signal.base, quote=signal.currency
+    )
 
 
 def _finish(log, status, result, log_status, started) -> Outcome:

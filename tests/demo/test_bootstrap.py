@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from accounts.crypto import decrypt
+from accounts.exchange import client as exchange
+from accounts.exchange.simulator import simulator_register_account
 from accounts.models import ExchangeAccount
 from exchange_simulator.testing import start_simulator
-from orders import exchange
-from orders.simulator_accounts import simulator_register_account
 from strategies.models import StrategyAccount
 from tests import factories
 from tests.simulator.clients import make_client

@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from orders.models import Order
-from strategies.models import Position, StrategyAccount
+from orders.models import Order, Position
+from strategies.models import StrategyAccount
 
 
 def test_group_name_is_unique_per_owner_but_not_across_owners(owner, other_owner, make):

@@ -10,17 +10,11 @@ from exchange_simulator.testing import start_simulator
 from tests import factories
 from tests.integration.stack import Stack, database_url
 from tests.simulator.clients import SimControl
+from tradingsite.demo import BALANCES, START_PRICES
 
 pytestmark = pytest.mark.integration
 
-START_PRICES = {
-    "BTCUSDT": "110000",
-    "ETHUSDT": "4000",
-    "SOLUSDT": "200",
-    "XRPUSDT": "2.5",
-    "DOGEUSDT": "0.25",
-}
-FUNDS = {"spot": {"USDT": "100000"}, "futures": {"USDT": "100000"}}
+FUNDS = BALANCES
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,9 @@ from decimal import Decimal
 import pytest
 from django_q.models import Schedule
 
-from orders import exchange
-from orders.models import Order
+from accounts.exchange import client as exchange
+from orders.models import Order, Position
 from orders.sync import orders_sync
-from strategies.models import Position
 from tests import factories
 from tests.sim_trading import api_key, place, sim_account, sim_status
 

@@ -13,11 +13,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import Schedule
 
-from orders import exchange
-from orders.exchange_types import OrderRequest
-from orders.models import Order, OrderEvent
+from accounts.exchange import client as exchange
+from accounts.exchange.types import OrderRequest
+from orders.models import Order, OrderEvent, Position
 from orders.sync import orders_sync
-from strategies.models import Position, StrategyAccount
+from strategies.models import StrategyAccount
 from tests.sim_trading import api_key, events, place
 
 pytestmark = pytest.mark.integration

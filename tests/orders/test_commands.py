@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from orders import exchange
+from accounts.exchange import client as exchange
 from orders.models import Order, OrderEvent
 from tests import factories
 from tests.integration.stack import database_url

@@ -4,8 +4,9 @@ stops every process from using that IP."""
 import ccxt
 import pytest
 
-from orders import exchange, ratelimit, ratelimit_rules
-from orders.exchange_types import (
+from accounts.exchange import client as exchange
+from accounts.exchange import ratelimit, ratelimit_rules
+from accounts.exchange.types import (
     AuthenticationFailed,
     ExchangeUnavailable,
     InsufficientFunds,

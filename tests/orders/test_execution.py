@@ -5,10 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.exchange.types import AuthenticationFailed, ExchangeUnavailable, RateLimited
 from accounts.models import AccountSymbolSetting
-from orders.exchange_types import AuthenticationFailed, ExchangeUnavailable, RateLimited
-from orders.models import Order, OrderEvent
-from strategies.models import Position
+from orders.models import Order, OrderEvent, Position
 from tests import factories
 from tests.guide import guide_example
 

@@ -10,10 +10,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection, transaction
 
-from orders import ratelimit
-from orders.ratelimit import Limit, RateLimitTimeout, acquire, block, blocked_for
-from orders.ratelimit_backends import DatabaseBackend, RedisBackend
-from orders.ratelimit_rules import ACTIONS, COSTS, ip_limit_key, limits_for
+from accounts.exchange import ratelimit
+from accounts.exchange.ratelimit import Limit, RateLimitTimeout, acquire, block, blocked_for
+from accounts.exchange.ratelimit_backends import DatabaseBackend, RedisBackend
+from accounts.exchange.ratelimit_rules import ACTIONS, COSTS, ip_limit_key, limits_for
 
 # Every test may use the database backend. A marker, not a fixture asked for at run time: pytest-django
 # sets up the test database only for tests it can see need one, and a lone database test would
@@ -222,7 +222,7 @@ def _hammer(kind, namespace, key, barrier, results):
     import django
 
     django.setup()
-    from orders import ratelimit as limiter
+    from accounts.exchange import ratelimit as limiter
 
     backend = _make_backend(kind, namespace)
     limiter.set_backend(backend)

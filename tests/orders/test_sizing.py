@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders.exchange_types import MarketRules, SizingError
+from accounts.exchange.types import MarketRules, SizingError
 from orders.sizing import SizingInput, round_price, size_order
 
 BTC_FUT = MarketRules(

@@ -10,7 +10,7 @@ import ccxt
 import requests
 
 # The same client settings and URL rewriting the service itself uses (EXCHANGES.md).
-from orders.exchange import QUIET_OPTIONS, point_at
+from accounts.exchange.client import QUIET_OPTIONS, point_at
 
 _counter = itertools.count(1)
 

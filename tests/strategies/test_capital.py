@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from orders.exchange_types import ExchangeUnavailable
+from accounts.exchange.types import ExchangeUnavailable
 from strategies.models import StrategyAccount
 from strategies.services import capital_allocate
 from tests import factories

@@ -4,13 +4,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from orders.models import OrderEvent
 from orders.operations import (
+    CancelSummary,
     TargetError,
     cancel_preview,
-    cancel_run,
     cancel_targets_resolve,
-    cancel_totals,
-    cancel_totals_add,
-    cancel_totals_line,
+    cancel_targets_run,
 )
 from webhooks.errors import WebhookError
 from webhooks.normalize import exchange_value, market_type_value, symbol_value
@@ -59,15 +57,14 @@ class Command(BaseCommand):
         live = [t.account.label for t in targets if t.account.environment == "live"]
         if live and not options["yes"]:
             raise CommandError(f"Live accounts would be touched ({', '.join(live)}): add --yes to confirm.")
-        totals = self._run(targets, filters, options["include_untracked"])
-        for line in totals["account_errors"]:
+        summary = self._run(targets, filters, options["include_untracked"])
+        for line in summary.account_errors:
             self.stderr.write(f"account failed — {line}")
-        self.stdout.write(cancel_totals_line(totals=totals))
-        if totals["failed_orders"] or totals["account_errors"]:
+        self.stdout.write(summary.line())
+        if summary.failed:
             raise CommandError("Some cancels failed (see above).", returncode=1)
 
-    def _run(self, targets, filters, include_untracked) -> dict:
-        totals = cancel_totals()
+    def _run(self, targets, filters, include_untracked) -> CancelSummary:
         # Rich draws on the real stream (Django's wrapper would add a newline to each redraw),
         # and only on a terminal: redirected output stays plain lines.
         console = Console(file=getattr(self.stdout, "_out", self.stdout))
@@ -79,27 +76,21 @@ class Command(BaseCommand):
         )
         with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
             bar = progress.add_task("Cancelling", total=len(targets))
-            for target in targets:
-                totals["accounts"] += 1
-                try:
-                    result = cancel_run(
-                        target=target,
-                        filters=filters,
-                        include_untracked=include_untracked,
-                        source=OrderEvent.Source.COMMAND,
-                    )
-                except Exception as error:  # one account's trouble must not stop the others
-                    totals["account_errors"].append(
-                        f"{target.account.label}: {type(error).__name__}: {error}"
-                    )
-                else:
-                    cancel_totals_add(totals=totals, result=result)
-                    # through rich, so that on a terminal the line lands above the bar
+
+            def account_done(target, result):
+                if result is not None:  # through rich, so that on a terminal it lands above the bar
                     console.print(
                         self._account_line(target, result), markup=False, highlight=False, soft_wrap=True
                     )
                 progress.advance(bar)
-        return totals
+
+            return cancel_targets_run(
+                targets=targets,
+                filters=filters,
+                include_untracked=include_untracked,
+                source=OrderEvent.Source.COMMAND,
+                on_each=account_done,
+            )
 
     def _account_line(self, target, result) -> str:
         line = (

@@ -1,4 +1,4 @@
-"""Storage for `orders.ratelimit`: Redis sorted sets with a Lua script, or the ORM models.
+"""Storage for `accounts.exchange.ratelimit`: Redis sorted sets with a Lua script, or the ORM models.
 
 Both take an attempt as (key, window, capacity, cost) entries, the window already including the
 margin, and either record every hit or none. They read one clock for every process: Redis's TIME,
@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
+from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Q, Sum, Window
 
@@ -186,6 +187,16 @@ class DatabaseBackend:
     def __init__(self, *, alias: str = DEFAULT_DB_ALIAS) -> None:
         self.alias = alias
 
+    # Looked up in the app registry, not imported: this module is imported by processes (and
+    # spawned test children) before Django's apps are ready, and Redis-only ones never need them.
+    @property
+    def _hits(self):
+        return apps.get_model("accounts", "RateLimitHit").objects.using(self.alias)
+
+    @property
+    def _blocks(self):
+        return apps.get_model("accounts", "RateLimitBlock").objects.using(self.alias)
+
     def _lock_and_now(self, keys: Sequence[str]) -> float:
         connection = connections[self.alias]
         if connection.vendor != "postgresql":
@@ -205,16 +216,14 @@ class DatabaseBackend:
             return cursor.fetchone()[0]
 
     def attempt(self, entries: Sequence[Entry]) -> Attempt:
-        from orders.models import RateLimitBlock, RateLimitHit
 
-        hits = RateLimitHit.objects.using(self.alias)
+        hits = self._hits
         keys = [key for key, *_ in entries]
         with transaction.atomic(using=self.alias):
             now = self._lock_and_now(keys)
             wait, culprit = 0.0, ""
             block = (
-                RateLimitBlock.objects.using(self.alias)
-                .filter(key__in=keys, until__gt=now)
+                self._blocks.filter(key__in=keys, until__gt=now)
                 .order_by("-until")
                 .values_list("key", "until")
                 .first()
@@ -250,16 +259,15 @@ class DatabaseBackend:
             if culprit:
                 return Attempt(False, wait, culprit)
             hits.bulk_create(
-                [RateLimitHit(key=key, at=now, cost=cost) for key, _w, _c, cost in entries if cost]
+                [self._hits.model(key=key, at=now, cost=cost) for key, _w, _c, cost in entries if cost]
             )
         self._prune(entries, now)
         return Attempt(True, 0.0, "", now)
 
     def _prune(self, entries: Sequence[Entry], now: float) -> None:
         # Outside the attempt's transaction: a hit older than its window never counts again.
-        from orders.models import RateLimitHit
 
-        hits = RateLimitHit.objects.using(self.alias)
+        hits = self._hits
         if random.random() < self.prune_probability:
             expired = Q()
             for key, window, _capacity, _cost in entries:
@@ -269,9 +277,8 @@ class DatabaseBackend:
             hits.filter(at__lte=now - MAX_WINDOW - 60).delete()
 
     def block(self, key: str, seconds: float) -> float:
-        from orders.models import RateLimitBlock
 
-        blocks = RateLimitBlock.objects.using(self.alias)
+        blocks = self._blocks
         with transaction.atomic(using=self.alias):
             now = self._lock_and_now([key])
             current = blocks.filter(key=key).first()
@@ -283,15 +290,11 @@ class DatabaseBackend:
             return max(0.0, current.until - now)
 
     def blocked_for(self, key: str) -> float:
-        from orders.models import RateLimitBlock
 
-        until = (
-            RateLimitBlock.objects.using(self.alias).filter(key=key).values_list("until", flat=True).first()
-        )
+        until = self._blocks.filter(key=key).values_list("until", flat=True).first()
         return 0.0 if until is None else max(0.0, until - self._now())
 
     def reset(self, prefix: str) -> None:
-        from orders.models import RateLimitBlock, RateLimitHit
 
-        RateLimitHit.objects.using(self.alias).filter(key__startswith=prefix).delete()
-        RateLimitBlock.objects.using(self.alias).filter(key__startswith=prefix).delete()
+        self._hits.filter(key__startswith=prefix).delete()
+        self._blocks.filter(key__startswith=prefix).delete()

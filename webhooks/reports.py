@@ -1,9 +1,12 @@
 """The webhook's success bodies, in the user's guide's exact shapes (CONTRACT.md "Success
-responses"). Numbers are JSON numbers, ids are strings."""
+responses"), and the log's final status. Numbers are JSON numbers, ids are strings."""
 
 from decimal import Decimal
 
+from django.conf import settings
+
 from orders.models import AccountJob, Order, OrderStatus
+from orders.services import jobs_wait
 
 SUCCESSFUL = {OrderStatus.PENDING, OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED}
 
@@ -184,3 +187,19 @@ def cancel_report(*, log, jobs) -> tuple[int, dict, str | None]:
         else ("success" if failed_accounts == 0 else ("failed" if ok_accounts == 0 else "partial"))
     )
     return status, result, final_status
+
+
+def _wait(job_ids: list[int], started: float) -> list[AccountJob]:
+    return jobs_wait(job_ids=job_ids, started=started, deadline=started + settings.WEBHOOK_RESPONSE_DEADLINE)
+
+
+def signal_collect(*, log, signal, job_ids, started, skipped_accounts=0) -> tuple[int, dict, str | None]:
+    """Wait for the signal's jobs within the response deadline, then build the guide's response.
+    Returns (HTTP status, result, log status or None while some accounts are still running)."""
+    jobs = _wait(job_ids, started)
+    orders = list(Order.objects.filter(webhook_log=log).order_by("account_id", "order_index"))
+    return signal_report(log=log, signal=signal, jobs=jobs, orders=orders, skipped_accounts=skipped_accounts)
+
+
+def cancel_collect(*, log, job_ids, started) -> tuple[int, dict, str | None]:
+    return cancel_report(log=log, jobs=_wait(job_ids, started))

@@ -3,7 +3,7 @@
 Builds one ccxt client per account per worker process (and thread), decrypting credentials only
 here; points it at the live exchange, its demo/testnet, or the local simulator; maps our four
 order types to each exchange's ccxt call; paces every request through the shared rate limiter;
-and translates every ccxt exception into `orders.exchange_types`.
+and translates every ccxt exception into `accounts.exchange.types`.
 """
 
 import logging
@@ -16,8 +16,8 @@ import ccxt
 from django.conf import settings
 
 from accounts.crypto import decrypt
-from orders import ratelimit, ratelimit_rules
-from orders.exchange_types import (
+from accounts.exchange import ratelimit, ratelimit_rules
+from accounts.exchange.types import (
     AuthenticationFailed,
     ExchangeError,
     ExchangeOrder,

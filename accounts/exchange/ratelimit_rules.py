@@ -10,7 +10,7 @@ that would go out from this IP.
 
 from dataclasses import dataclass
 
-from orders.ratelimit import Limit
+from accounts.exchange.ratelimit import Limit
 
 EXCHANGES = ("BINANCE", "BYBIT", "OKX")
 MARKET_TYPES = ("SPOT", "FUTURES")

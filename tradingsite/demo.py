@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from accounts.crypto import CredentialDecryptionError
+from accounts.exchange.simulator import simulator_register_account, simulator_set_prices, simulator_wait
 from accounts.models import Environment, Exchange, ExchangeAccount
-from orders.simulator_accounts import simulator_register_account, simulator_set_prices, simulator_wait
 from strategies.models import MarketType, Strategy, StrategyAccount
 from webhooks.services import token_create
 

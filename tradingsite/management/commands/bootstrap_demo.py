@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from orders.simulator_accounts import SimulatorUnavailable
-from strategies.demo import demo_create, demo_register
+from accounts.exchange.simulator import SimulatorUnavailable
+from tradingsite.demo import demo_create, demo_register
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ capacity lowered: our clock and the exchange's arrival times differ by milliseco
 on the window keeps a paced burst within a few per cent of the fastest the exchange allows.
 
 The backend is chosen at first use: Redis when settings.REDIS_URL is set, else the database.
-The published limits of each exchange are in `orders.ratelimit_rules`.
+The published limits of each exchange are in `accounts.exchange.ratelimit_rules`.
 """
 
 import logging
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from orders.ratelimit_backends import MAX_WINDOW, Backend, DatabaseBackend, RedisBackend
+from accounts.exchange.ratelimit_backends import MAX_WINDOW, Backend, DatabaseBackend, RedisBackend
 
 logger = logging.getLogger(__name__)
 

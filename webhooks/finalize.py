@@ -1,0 +1,50 @@
+"""A webhook log's final status, once its last account job has finished. The webhook's answer
+sets it when every job finished within the deadline; for a log answered 202 this does, on the
+scheduled pass (`webhooks.tasks.finalize_logs`)."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from orders.models import AccountJob, Order
+from webhooks import reports
+from webhooks.models import WebhookLog
+
+UNFINISHED = [AccountJob.State.QUEUED, AccountJob.State.RUNNING]
+
+
+def log_finalize(*, log_id: int) -> None:
+    """When the log's last job has finished, set the log's final status from its orders."""
+    if AccountJob.objects.filter(webhook_log_id=log_id, state__in=UNFINISHED).exists():
+        return
+    jobs = list(AccountJob.objects.filter(webhook_log_id=log_id))
+    if not jobs:
+        return
+    log = WebhookLog.objects.get(pk=log_id)
+    if log.status != WebhookLog.Status.RECEIVED:
+        return
+    if jobs[0].kind == AccountJob.Kind.CANCEL:
+        status = reports.cancel_report(log=log, jobs=jobs)[2]
+    else:
+        orders = list(Order.objects.filter(webhook_log_id=log_id))
+        successes = sum(1 for o in orders if o.status in reports.SUCCESSFUL)
+        status = reports.log_status(successes, len(orders) - successes, running=False)
+    WebhookLog.objects.filter(pk=log_id, status=WebhookLog.Status.RECEIVED).update(status=status)
+
+
+def logs_finalize_pending() -> int:
+    """Give a final status to logs still `received` whose jobs have all finished (answered 202)."""
+    pending = (
+        WebhookLog.objects.filter(
+            status=WebhookLog.Status.RECEIVED,
+            jobs__isnull=False,
+            received_at__gte=timezone.now() - timedelta(days=2),
+        )
+        .exclude(jobs__state__in=UNFINISHED)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    ids = list(pending)
+    for log_id in ids:
+        log_finalize(log_id=log_id)
+    return len(ids)
