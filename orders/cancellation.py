@@ -8,6 +8,8 @@ reconciled, not counted as a failure.
 import logging
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.exchange import client as exchange
 from accounts.exchange.types import ExchangeError, OrderNotFound, OrderRejected
@@ -17,7 +19,7 @@ from orders.models import OPEN_STATUSES, Order, OrderEvent, OrderStatus
 logger = logging.getLogger(__name__)
 
 CANCELLED, ALREADY_CLOSED, FAILED = "cancelled", "already_closed", "failed"
-NOT_FOUND_MESSAGE = "거래소에서 주문을 찾을 수 없습니다"
+NOT_FOUND_MESSAGE = gettext_noop("거래소에서 주문을 찾을 수 없습니다")
 
 
 def cancellable_orders(*, strategy_id: int | None, account_id: int, filters: dict):
@@ -83,7 +85,7 @@ def account_cancel(
 def order_cancel(*, client, order: Order, source: str) -> tuple[str, Order]:
     """Cancel one order and record the result; returns (outcome, order). Never raises for exchange
     errors: a failed cancel leaves the order open with the error noted."""
-    is_trigger = order.order_type in ("STOP_LIMIT", "STOP_MARKET")
+    is_trigger = order.is_trigger
     if not order.exchange_order_id:  # its create answer was lost: find it by client order id
         return _reconcile(client, order, is_trigger, source, refusal=OrderNotFound("no exchange order id"))
     try:
@@ -133,7 +135,7 @@ def _state(client, order: Order, is_trigger: bool):
 
 def _failed(order: Order, error: Exception) -> tuple[str, Order]:
     logger.warning("cancel %s failed: %s", order.client_order_id, error)
-    order.error = f"취소 실패: {error}"[:2000]
+    order.error = (_("취소 실패: %(error)s") % {"error": error})[:2000]
     order.save(update_fields=["error", "updated_at"])
     return FAILED, order
 
@@ -167,7 +169,7 @@ def _reconcile(client, order: Order, is_trigger: bool, source: str, refusal: Exc
             order=order,
             source=source,
             status=OrderStatus.NOT_FOUND,
-            error=NOT_FOUND_MESSAGE,
+            error=_(NOT_FOUND_MESSAGE),
             detail="not found while cancelling",
         )
     if state.status in OPEN_STATUSES and state.triggered_order_id:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.exchange import client as exchange
 from accounts.exchange.types import (
@@ -24,7 +25,7 @@ from accounts.exchange.types import (
 )
 from accounts.models import AccountSymbolSetting
 from orders.lifecycle import order_record_exchange_state, order_update
-from orders.models import Order, OrderEvent, OrderStatus, Position
+from orders.models import Order, OrderEvent, OrderStatus, OrderType, Position
 from orders.positions import open_symbols, position_quantity
 from orders.sizing import SizingInput, round_price, size_order
 
@@ -63,7 +64,9 @@ def account_orders_execute(*, job) -> None:
         client = exchange.client_for(job.account)
     except Exception as error:  # decryption or configuration: nothing can be sent
         logger.exception("account %s: cannot build exchange client", job.account_id)
-        _reject_rest(orders, f"거래소 클라이언트를 만들 수 없습니다: {type(error).__name__}")
+        _reject_rest(
+            orders, _("거래소 클라이언트를 만들 수 없습니다: %(error)s") % {"error": type(error).__name__}
+        )
         raise
     for position, order in enumerate(orders):
         if order.status != OrderStatus.PROCESSING:
@@ -71,7 +74,7 @@ def account_orders_execute(*, job) -> None:
         try:
             order_place(client=client, order=order, context=context)
         except AuthenticationFailed as error:
-            _reject_rest(orders[position:], f"인증 실패: {error}")
+            _reject_rest(orders[position:], _("인증 실패: %(error)s") % {"error": error})
             return
 
 
@@ -121,8 +124,8 @@ def order_place(*, client, order: Order, context: AccountContext | None = None) 
             _ensure_leverage(client, order, link, context)
         position = context.position
         last_price = None
-        needs_reference = (
-            order.order_type in ("STOP_LIMIT", "STOP_MARKET") and order.account.exchange == "BYBIT"
+        needs_reference = client.needs_reference_price(
+            order_type=order.order_type, market_type=order.market_type
         )
         if (order.order_type == "MARKET" and order.price is None) or needs_reference:
             last_price = client.last_price(order.symbol, order.market_type)
@@ -165,7 +168,7 @@ def order_place(*, client, order: Order, context: AccountContext | None = None) 
         side=order.side,
         amount=sized.quantity,
         client_order_id=order.client_order_id,
-        price=price if order.order_type in ("LIMIT", "STOP_LIMIT") else None,
+        price=price if order.order_type in OrderType.PRICED else None,
         stop_price=stop,
         reduce_only=sized.reduce_only,
         reference_price=last_price,
@@ -206,7 +209,7 @@ def _send(client, order: Order, request: OrderRequest, *, look_first: bool) -> O
                 order=order,
                 source=SOURCE,
                 status=OrderStatus.REJECTED,
-                error=f"인증 실패: {error}",
+                error=_("인증 실패: %(error)s") % {"error": error},
                 detail=str(error),
             )
             raise
@@ -222,7 +225,9 @@ def _send(client, order: Order, request: OrderRequest, *, look_first: bool) -> O
     found = _look_up(client, order, request)
     if found is not None:
         return found
-    message = f"거래소 응답 없음, 상태 미확인 (정리 작업이 client id로 확인합니다): {last_error}"
+    message = _("거래소 응답 없음, 상태 미확인 (정리 작업이 client id로 확인합니다): %(error)s") % {
+        "error": last_error
+    }
     return order_update(order=order, source=SOURCE, error=message, detail=message)
 
 
@@ -291,4 +296,7 @@ def _check_max_symbols(link, symbol: str) -> None:
         return
     held = open_symbols(link_id=link.pk) - {symbol}
     if len(held) >= link.max_symbols:
-        raise SizingError(f"최대 심볼 수 초과: 이미 {len(held)}개 보유 (max_symbols={link.max_symbols})")
+        raise SizingError(
+            _("최대 심볼 수 초과: 이미 %(held)s개 보유 (max_symbols=%(max)s)")
+            % {"held": len(held), "max": link.max_symbols}
+        )

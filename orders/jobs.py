@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from orders.cancellation import account_cancel_execute
@@ -64,7 +65,7 @@ def jobs_sweep() -> dict:
     stale.update(
         state=AccountJob.State.FAILED,
         finished_at=now,
-        error="작업이 끝나지 않았습니다 (작업자 중단 또는 유실); 주문은 client id로 정리됩니다",
+        error=_("작업이 끝나지 않았습니다 (작업자 중단 또는 유실); 주문은 client id로 정리됩니다"),
     )
     for job_id, _log_id in closed:
         logger.warning("job %s closed as failed: never finished", job_id)

@@ -3,14 +3,10 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
+from accounts.exchange.types import OrderType
 from strategies.models import MarketType
 
-
-class OrderType(models.TextChoices):
-    MARKET = "MARKET", "Market"
-    LIMIT = "LIMIT", "Limit"
-    STOP_LIMIT = "STOP_LIMIT", "Stop limit"
-    STOP_MARKET = "STOP_MARKET", "Stop market"
+__all__ = ["OrderType"]  # defined with the exchange boundary, which speaks it too
 
 
 class Side(models.TextChoices):
@@ -116,6 +112,10 @@ class Order(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_trigger(self) -> bool:
+        return self.order_type in OrderType.TRIGGERS
 
 
 class OrderEvent(models.Model):

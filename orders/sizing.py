@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
-from accounts.exchange.types import MarketRules, SizingError
+from django.utils.translation import gettext as _
+
+from accounts.exchange.types import MarketRules, OrderType, SizingError
 
 HUNDRED = Decimal("100")
 
@@ -38,9 +40,9 @@ def is_closing(*, side: str, market_type: str, position: Decimal) -> bool:
 
 
 def sizing_price(*, order_type: str, price, stop_price, last_price) -> Decimal | None:
-    if order_type in ("LIMIT", "STOP_LIMIT"):
+    if order_type in OrderType.PRICED:
         return price
-    if order_type == "STOP_MARKET":
+    if order_type == OrderType.STOP_MARKET:
         return stop_price
     return price or last_price
 
@@ -69,15 +71,15 @@ def size_order(data: SizingInput) -> Sized:
         order_type=data.order_type, price=data.price, stop_price=data.stop_price, last_price=data.last_price
     )
     if not price or price <= 0:
-        raise SizingError("가격을 알 수 없어 수량을 계산할 수 없습니다")
+        raise SizingError(_("가격을 알 수 없어 수량을 계산할 수 없습니다"))
     closing = is_closing(side=data.side, market_type=data.market_type, position=data.position)
     if closing:
         if data.position == 0 or (data.market_type == "SPOT" and data.position < 0):
-            raise SizingError("이 전략의 포지션이 없어 매도할 수 없습니다 (현물 공매도 불가)")
+            raise SizingError(_("이 전략의 포지션이 없어 매도할 수 없습니다 (현물 공매도 불가)"))
         raw = abs(data.position) * data.qty_per / HUNDRED
     else:
         if data.allocated_capital <= 0:
-            raise SizingError("배정 자본(allocated_capital)이 0입니다")
+            raise SizingError(_("배정 자본(allocated_capital)이 0입니다"))
         leverage = Decimal(data.leverage if data.market_type == "FUTURES" else 1)
         raw = data.allocated_capital * data.qty_per / HUNDRED * leverage / price
     quantity = round_down(raw, rules.amount_step)
@@ -85,13 +87,22 @@ def size_order(data: SizingInput) -> Sized:
     if quantity <= 0 or (rules.min_amount and quantity < rules.min_amount):
         minimum = rules.min_amount or rules.amount_step
         raise SizingError(
-            f"최소 주문 수량 미달: {_plain(raw)} < 최소 {_plain(minimum)} "
-            f"(부족 {_plain(minimum - quantity)}, 단위 {_plain(rules.amount_step)})"
+            _("최소 주문 수량 미달: %(raw)s < 최소 %(minimum)s (부족 %(short)s, 단위 %(step)s)")
+            % {
+                "raw": _plain(raw),
+                "minimum": _plain(minimum),
+                "short": _plain(minimum - quantity),
+                "step": _plain(rules.amount_step),
+            }
         )
     notional = quantity * price
     if rules.min_cost and notional < rules.min_cost and not reduce_only:
         raise SizingError(
-            f"최소 주문 금액 미달: {_plain(notional)} < 최소 {_plain(rules.min_cost)} "
-            f"(부족 {_plain(rules.min_cost - notional)})"
+            _("최소 주문 금액 미달: %(notional)s < 최소 %(minimum)s (부족 %(short)s)")
+            % {
+                "notional": _plain(notional),
+                "minimum": _plain(rules.min_cost),
+                "short": _plain(rules.min_cost - notional),
+            }
         )
     return Sized(quantity=quantity, sizing_price=price, closing=closing, reduce_only=reduce_only)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.exchange import client as exchange
 from accounts.exchange.types import ExchangeError
@@ -84,7 +85,7 @@ def order_sync(*, client, order: Order, source: str) -> Order:
     """Adopt what the exchange says of one order, following a fired stop order to the order it
     became; an order it has no trace of is NOT_FOUND (or, never placed, REJECTED), never filled.
     Raises ExchangeError when the exchange cannot answer."""
-    is_trigger = order.order_type in ("STOP_LIMIT", "STOP_MARKET")
+    is_trigger = order.is_trigger
     state = client.order_state(
         symbol=order.symbol,
         market_type=order.market_type,
@@ -98,14 +99,14 @@ def order_sync(*, client, order: Order, source: str) -> Order:
                 order=order,
                 source=OrderEvent.Source.SWEEPER,
                 status=OrderStatus.REJECTED,
-                error="거래소에 도달하지 않은 주문입니다 (client id로 확인)",
+                error=_("거래소에 도달하지 않은 주문입니다 (client id로 확인)"),
                 detail="not on the exchange after the stuck period",
             )
         return order_update(
             order=order,
             source=source,
             status=OrderStatus.NOT_FOUND,
-            error="거래소에서 주문을 찾을 수 없습니다",
+            error=_("거래소에서 주문을 찾을 수 없습니다"),
             detail="not found by id or client id",
         )
     if (

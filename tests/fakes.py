@@ -82,6 +82,9 @@ class FakeClient:
             raise OrderRejected(f"unknown symbol {symbol}")
         return RULES[symbol]
 
+    def needs_reference_price(self, *, order_type, market_type):
+        return False  # the fake places triggers without a direction
+
     def last_price(self, symbol, market_type):
         self.fake._maybe_fail(self.account_id, "last_price")
         return self.fake.prices[symbol]

@@ -9,6 +9,7 @@ import re
 
 from django.utils.translation import gettext as _
 
+from orders.models import OrderType
 from webhooks import errors
 
 KEY_ALIASES = {"platform": "exchange", "user_token": "token", "type": "order_type"}
@@ -25,7 +26,7 @@ MARKET_TYPES = {
     "SWAP": "FUTURES",
     "LINEAR": "FUTURES",
 }
-ORDER_TYPES = {"MARKET", "LIMIT", "STOP_LIMIT", "STOP_MARKET"}
+ORDER_TYPES = set(OrderType.values)
 CANCEL_ALL = "CANCEL_ALL_ORDER"
 CANCEL_ALL_SPELLINGS = {"CANCEL_ALL_ORDER", "CANCEL_ALL_ORDERS"}
 SIDES = {"buy": "buy", "long": "buy", "sell": "sell", "short": "sell"}

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from orders.models import AccountJob, Order, OrderStatus
+from orders.models import AccountJob, Order, OrderStatus, OrderType
 from orders.services import jobs_wait
 
 SUCCESSFUL = {OrderStatus.PENDING, OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED}
@@ -29,7 +29,7 @@ def _order_success(order: Order) -> bool | None:
 
 
 def _order_price(order: Order) -> float | None:
-    if order.order_type in ("LIMIT", "STOP_LIMIT"):
+    if order.order_type in OrderType.PRICED:
         return _number(order.price)
     return _number(order.average_price or order.price or order.stop_price)
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from orders.models import OrderType
 from webhooks import errors
 from webhooks.normalize import (
     CANCEL_ALL,
@@ -187,9 +188,9 @@ def _leg(entry: dict, order_type: str, *, where: str, qty_required: bool = False
     stop = (
         positive_decimal(where + "stop_price", entry["stop_price"]) if _present(entry, "stop_price") else None
     )
-    if order_type in ("LIMIT", "STOP_LIMIT") and price is None:
+    if order_type in OrderType.PRICED and price is None:
         raise errors.missing_field(where + "price")
-    if order_type in ("STOP_LIMIT", "STOP_MARKET") and stop is None:
+    if order_type in OrderType.TRIGGERS and stop is None:
         raise errors.missing_field(where + "stop_price")
     if qty_required and not _present(entry, "qty_per"):
         raise errors.missing_field(where + "qty_per")

@@ -2,8 +2,9 @@
 
 Builds one ccxt client per account per worker process (and thread), decrypting credentials only
 here; points it at the live exchange, its demo/testnet, or the local simulator; maps our four
-order types to each exchange's ccxt call; paces every request through the shared rate limiter;
-and translates every ccxt exception into `accounts.exchange.types`.
+order types to ccxt calls, asking the account's venue (`venue.py`) where an exchange differs;
+paces every request through the shared rate limiter; and translates every ccxt exception into
+`accounts.exchange.types`.
 """
 
 import logging
@@ -27,29 +28,16 @@ from accounts.exchange.types import (
     OrderNotFound,
     OrderRejected,
     OrderRequest,
+    OrderType,
     RateLimited,
 )
+from accounts.exchange.venues import venue_for
 from tradingsite.logging import redact
 
 logger = logging.getLogger(__name__)
 
-CCXT_IDS = {"BINANCE": "binance", "BYBIT": "bybit", "OKX": "okx"}
-QUIET_OPTIONS = {
-    "binance": {
-        "fetchMarkets": {"types": ["spot", "linear"]},
-        "fetchCurrencies": False,
-        "fetchMargins": False,
-    },
-    "bybit": {
-        "fetchMarkets": {"types": ["spot", "linear"]},
-        "enableUnifiedAccount": True,
-        "enableUnifiedMargin": False,
-    },
-    "okx": {"fetchMarkets": {"types": ["spot", "swap"]}},
-}
 MARKETS_TTL_SECONDS = 3600
 BAN_STATUSES = (418, 403)  # Binance's IP ban (with Retry-After), Bybit's IP limit
-BYBIT_IP_BAN_SECONDS = 600  # Bybit answers 403 and lifts it after ten minutes (EXCHANGES.md)
 _SCHEME_AND_HOST = re.compile(r"^https?://[^/]+")
 _local = threading.local()
 _markets_cache: dict[tuple, tuple[float, dict]] = {}
@@ -85,21 +73,17 @@ def point_at(urls, base_url: str):
 def _build_ccxt(exchange: str, environment: str) -> ccxt.Exchange:
     """A credential-less ccxt client for one exchange and environment; `_call` lends it an
     account's credentials for each request."""
-    exchange_id = CCXT_IDS[exchange]
+    venue = venue_for(exchange)
     config = {
         "timeout": settings.EXCHANGE_TIMEOUT_MS,
         # Pacing is ours and shared by every process; ccxt's own limiter only knows this instance.
         "enableRateLimit": False,
-        "options": dict(QUIET_OPTIONS[exchange_id]),
+        "options": dict(venue.ccxt_options),
     }
-    client = getattr(ccxt, exchange_id)(config)
-    if exchange_id in ("bybit", "okx"):
-        client.has["fetchCurrencies"] = False
+    client = getattr(ccxt, venue.ccxt_id)(config)
+    client.has.update(venue.has_overrides)
     if environment == "demo":
-        if exchange_id == "okx":
-            client.set_sandbox_mode(True)
-        else:
-            client.enable_demo_trading(True)
+        venue.enter_demo(client)
     elif environment == "simulator":
         client.urls["api"] = point_at(client.urls["api"], settings.EXCHANGE_SIMULATOR_URL)
     _remember_http_status(client)
@@ -165,6 +149,7 @@ class ExchangeClient:
     def __init__(self, account, cache_key=None):
         self.account_id = account.pk
         self.exchange = account.exchange
+        self.venue = venue_for(account.exchange)
         self.margin_mode = account.margin_mode
         self.hedged = account.position_mode == "hedge"
         self.cache_key = cache_key
@@ -213,7 +198,7 @@ class ExchangeClient:
             retry_after = self._retry_after()
             banned = self._ccxt.last_http_status in BAN_STATUSES
             if banned or retry_after:  # every process must stop using this IP for a while
-                seconds = retry_after or (BYBIT_IP_BAN_SECONDS if self.exchange == "BYBIT" else 60)
+                seconds = retry_after or self.venue.ip_ban_seconds
                 ratelimit.block(key=ratelimit_rules.ip_limit_key(self.exchange, market_type), seconds=seconds)
             logger.warning("%s rate limited (banned=%s, retry after %s)", self.exchange, banned, retry_after)
             return RateLimited(message, retry_after=retry_after, banned=banned)
@@ -286,11 +271,7 @@ class ExchangeClient:
     def balance(self, market_type: str, currency: str) -> Decimal:
         """The total balance of `currency` in the wallet that trades `market_type`."""
         self._ensure_markets()
-        params = (
-            {"type": "future" if self.exchange == "BINANCE" else "swap"}
-            if market_type == "FUTURES"
-            else {"type": "spot"}
-        )
+        params = self.venue.balance_params(market_type)
         balances = self._call("balance", market_type, self._ccxt.fetch_balance, params)
         return _decimal((balances.get(currency) or {}).get("total")) or Decimal("0")
 
@@ -298,14 +279,13 @@ class ExchangeClient:
 
     def set_leverage(self, symbol: str, leverage: int, margin_mode: str | None = None) -> None:
         self._ensure_markets()
-        params = {"mgnMode": margin_mode or self.margin_mode} if self.exchange == "OKX" else {}
+        params = self.venue.leverage_params(margin_mode or self.margin_mode)
         try:
             self._call(
                 "leverage", "FUTURES", self._ccxt.set_leverage, leverage, symbol, params, symbol=symbol
             )
         except OrderRejected as error:
-            # Bybit answers 110043 "leverage not modified" when it already is what we ask.
-            if "not modified" not in str(error).lower() and "110043" not in str(error):
+            if not self.venue.leverage_unchanged(str(error)):
                 raise
 
     # --- orders -------------------------------------------------------------------------------
@@ -319,12 +299,18 @@ class ExchangeClient:
             params["reduceOnly"] = True  # swaps only: spot would reject or misread it
         if self.hedged and market.get("contract"):
             params["hedged"] = True
-        ccxt_type = "limit" if request.order_type in ("LIMIT", "STOP_LIMIT") else "market"
+        ccxt_type = "limit" if request.order_type in OrderType.PRICED else "market"
         price = float(request.price) if ccxt_type == "limit" else None  # never a price on market orders
         if request.is_trigger:
             params["triggerPrice"] = float(request.stop_price)
-            if self.exchange == "BYBIT" and market.get("contract"):  # ccxt refuses it on Bybit spot
-                params["triggerDirection"] = self._trigger_direction(request)
+            params.update(
+                self.venue.trigger_params(
+                    side=request.side,
+                    stop_price=request.stop_price,
+                    reference=request.reference_price,
+                    contract=bool(market.get("contract")),
+                )
+            )
         action = "algo_order" if request.is_trigger else "order"
         result = self._call(
             action,
@@ -342,11 +328,9 @@ class ExchangeClient:
         order.client_order_id = order.client_order_id or request.client_order_id
         return order
 
-    def _trigger_direction(self, request: OrderRequest) -> str:
-        reference = request.reference_price
-        if reference is None:  # a buy stop waits for a rise, a sell stop for a fall
-            return "ascending" if request.side == "buy" else "descending"
-        return "ascending" if request.stop_price > reference else "descending"
+    def needs_reference_price(self, *, order_type: str, market_type: str) -> bool:
+        """Whether `create_order` wants the request's `reference_price` (the last price)."""
+        return self.venue.needs_reference_price(order_type=order_type, market_type=market_type)
 
     def find_order(
         self, *, symbol: str, market_type: str, client_order_id: str, is_trigger: bool
@@ -354,8 +338,8 @@ class ExchangeClient:
         """The order with our client order id, or None if the exchange has none."""
         rules = self.market_rules(symbol)
         try:
-            if self.exchange == "BYBIT":
-                result = self._bybit_by_client_id(symbol, market_type, client_order_id, is_trigger)
+            if self.venue.lookup_by_listing:
+                result = self._listed_by_client_id(symbol, market_type, client_order_id, is_trigger)
                 if result is None:
                     return None
             else:
@@ -369,7 +353,7 @@ class ExchangeClient:
             return None
         return self._parse(result, rules, is_trigger=is_trigger)
 
-    def _bybit_by_client_id(self, symbol, market_type, client_order_id, is_trigger):
+    def _listed_by_client_id(self, symbol, market_type, client_order_id, is_trigger):
         params = {"orderLinkId": client_order_id}
         if is_trigger:
             params["trigger"] = True
@@ -384,8 +368,7 @@ class ExchangeClient:
     def fetch_order(self, *, symbol: str, market_type: str, order_id: str, is_trigger: bool) -> ExchangeOrder:
         rules = self.market_rules(symbol)
         params = {"trigger": True} if is_trigger else {}
-        if self.exchange == "BYBIT":
-            params["acknowledged"] = True
+        params.update(self.venue.fetch_order_params())
         result = self._call(
             "fetch_order", market_type, self._ccxt.fetch_order, order_id, symbol, params, symbol=symbol
         )
@@ -454,9 +437,9 @@ class ExchangeClient:
         self._call(action, market_type, self._ccxt.cancel_order, order_id, symbol, params, symbol=symbol)
 
     def cancel_all(self, *, symbol: str, market_type: str) -> int:
-        """Cancel every open order on the symbol, ours or not (normal and trigger). OKX has no
-        cancel-all endpoint, so there it is list-and-cancel. Returns how many were cancelled."""
-        if self.exchange == "OKX":
+        """Cancel every open order on the symbol, ours or not (normal and trigger), by the
+        exchange's cancel-all calls or, where it has none, list-and-cancel. Returns how many."""
+        if self.venue.cancel_all_by_listing:
             open_now = self.open_orders(symbol=symbol, market_type=market_type)
             for order in open_now:
                 self.cancel_order(
@@ -464,13 +447,8 @@ class ExchangeClient:
                 )
             return len(open_now)
         self._ensure_markets()
-        passes = (
-            [{}, {"trigger": True}]
-            if (self.exchange == "BINANCE" and market_type == "FUTURES") or self.exchange == "BYBIT"
-            else [{}]
-        )
         cancelled = 0
-        for params in passes:
+        for params in self.venue.cancel_all_passes(market_type):
             result = self._call(
                 "order", market_type, self._ccxt.cancel_all_orders, symbol, params, symbol=symbol
             )
@@ -487,12 +465,7 @@ class ExchangeClient:
             status = "CANCELLED"  # ccxt reads Bybit's PartiallyFilledCanceled as closed (ccxt #18685)
         info = raw.get("info") or {}
         triggered_id = info.get("actualOrderId") or info.get("ordId") if is_trigger else None
-        order_id, client_order_id = raw.get("id"), raw.get("clientOrderId")
-        if self.exchange == "OKX" and not is_trigger:
-            # ccxt prefers algoId, which an order placed by a fired algo order also carries: the
-            # order's own id is ordId; its client id is its algo order's (ours).
-            order_id = info.get("ordId") or order_id
-            client_order_id = client_order_id or info.get("algoClOrdId") or None
+        order_id, client_order_id = self.venue.order_ids(raw, is_trigger=is_trigger)
         average = _decimal(raw.get("average"))
         if triggered_id:
             # A fired trigger order's own record (Binance TRIGGERED/FINISHED, OKX effective) reads

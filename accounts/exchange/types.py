@@ -5,8 +5,23 @@ says whether sending the same request again cannot do harm *by itself*; for orde
 then we look the order up by client order id first, because a timeout may mean it was placed.
 """
 
+import enum
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.db import models
+
+
+class OrderType(models.TextChoices):
+    """Our four order types: the vocabulary of the boundary and of `orders.models.Order`."""
+
+    MARKET = "MARKET", "Market"
+    LIMIT = "LIMIT", "Limit"
+    STOP_LIMIT = "STOP_LIMIT", "Stop limit"
+    STOP_MARKET = "STOP_MARKET", "Stop market"
+
+    TRIGGERS = enum.nonmember(frozenset({"STOP_LIMIT", "STOP_MARKET"}))  # wait for stop_price
+    PRICED = enum.nonmember(frozenset({"LIMIT", "STOP_LIMIT"}))  # carry a limit price
 
 
 class ExchangeError(Exception):
@@ -91,4 +106,4 @@ class OrderRequest:
 
     @property
     def is_trigger(self) -> bool:
-        return self.order_type in ("STOP_LIMIT", "STOP_MARKET")
+        return self.order_type in OrderType.TRIGGERS

@@ -10,7 +10,10 @@ import ccxt
 import requests
 
 # The same client settings and URL rewriting the service itself uses (EXCHANGES.md).
-from accounts.exchange.client import QUIET_OPTIONS, point_at
+from accounts.exchange.client import point_at
+from accounts.exchange.venues import VENUES
+
+VENUES_BY_CCXT_ID = {venue.ccxt_id: venue for venue in VENUES.values()}
 
 _counter = itertools.count(1)
 
@@ -30,15 +33,20 @@ def make_client(
         "secret": secret,
         "timeout": timeout_ms,
         "enableRateLimit": False,
-        "options": {**QUIET_OPTIONS.get(exchange_id, {}), **(options or {})},
+        "options": {**_venue_options(exchange_id), **(options or {})},
     }
     if password is not None:
         config["password"] = password
     client = getattr(ccxt, exchange_id)(config)
-    if exchange_id in ("bybit", "okx"):
-        client.has["fetchCurrencies"] = False
+    if exchange_id in VENUES_BY_CCXT_ID:
+        client.has.update(VENUES_BY_CCXT_ID[exchange_id].has_overrides)
     client.urls["api"] = point_at(client.urls["api"], base_url)
     return client
+
+
+def _venue_options(exchange_id: str) -> dict:
+    venue = VENUES_BY_CCXT_ID.get(exchange_id)
+    return dict(venue.ccxt_options) if venue else {}
 
 
 def unique_key(prefix: str = "key") -> str:

@@ -1,0 +1,20 @@
+"""Binance's quirks (spot and USDT-M futures), as ccxt 4.5 sees them."""
+
+from accounts.exchange.venue import Venue
+
+
+class Binance(Venue):
+    name = "BINANCE"
+    ccxt_id = "binance"
+    ccxt_options = {
+        "fetchMarkets": {"types": ["spot", "linear"]},
+        "fetchCurrencies": False,
+        "fetchMargins": False,
+    }
+
+    def balance_params(self, market_type: str) -> dict:
+        return {"type": "future"} if market_type == "FUTURES" else {"type": "spot"}
+
+    def cancel_all_passes(self, market_type: str) -> list[dict]:
+        # USDT-M trigger orders live in the Algo Order service, cancelled by their own call.
+        return [{}, {"trigger": True}] if market_type == "FUTURES" else [{}]

@@ -1,0 +1,56 @@
+"""What differs between exchanges, behind one interface: the client (`client.py`) asks its venue
+instead of branching on the exchange's name. One module per exchange holds its quirks
+(`binance.py`, `bybit.py`, `okx.py`); `venues.py` finds them. No ccxt import here: a venue only
+says which parameters and which calls its exchange needs."""
+
+from decimal import Decimal
+
+
+class Venue:
+    """The defaults, as most exchanges behave in ccxt 4.5; each exchange overrides what differs."""
+
+    name = ""  # BINANCE | BYBIT | OKX
+    ccxt_id = ""
+    ccxt_options: dict = {}
+    # ccxt capabilities switched off: loading them costs requests and nothing here reads them
+    has_overrides: dict = {}
+    ip_ban_seconds = 60  # how long every process keeps off the IP after a ban without Retry-After
+    # Look an order up by client order id by listing open and closed orders (no direct fetch).
+    lookup_by_listing = False
+    # No cancel-all endpoint: list the open orders and cancel each.
+    cancel_all_by_listing = False
+
+    def enter_demo(self, client) -> None:
+        """Point a ccxt client at the exchange's demo trading."""
+        client.enable_demo_trading(True)
+
+    def balance_params(self, market_type: str) -> dict:
+        return {"type": "swap"} if market_type == "FUTURES" else {"type": "spot"}
+
+    def leverage_params(self, margin_mode: str) -> dict:
+        return {}
+
+    def leverage_unchanged(self, message: str) -> bool:
+        """Whether a refused leverage change only says the leverage already is what we asked."""
+        return False
+
+    def needs_reference_price(self, *, order_type: str, market_type: str) -> bool:
+        """Whether placing this order needs the last price (e.g. to tell a trigger's direction)."""
+        return False
+
+    def trigger_params(
+        self, *, side: str, stop_price: Decimal, reference: Decimal | None, contract: bool
+    ) -> dict:
+        """Extra parameters of a trigger order, beyond ccxt's `triggerPrice`."""
+        return {}
+
+    def fetch_order_params(self) -> dict:
+        return {}
+
+    def cancel_all_passes(self, market_type: str) -> list[dict]:
+        """The cancel-all calls that reach every open order, normal and trigger."""
+        return [{}]
+
+    def order_ids(self, raw: dict, *, is_trigger: bool) -> tuple[str | None, str | None]:
+        """(exchange order id, client order id) of a ccxt order."""
+        return raw.get("id"), raw.get("clientOrderId")
