@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(BIN)/python scripts/run_local.py
 
 test: $(STAMP) browser
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The admin's browser test drives a real Chromium; install Debian's when we can (root + apt).
@@ -30,6 +31,7 @@ browser:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -1,6 +1,7 @@
 """Admin helpers: a staff member who is not a superuser sees and edits only what they own."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
 
 class OwnedAdmin(admin.ModelAdmin):
@@ -62,8 +63,6 @@ class OwnedInline(admin.TabularInline):
 
 
 def _owner_lookups(model):
-    from django.contrib.auth import get_user_model
-
     if model is get_user_model():
         return ["pk"]
     names = {f.name for f in model._meta.get_fields()}
