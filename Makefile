@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed
 
-.PHONY: run test lint format install clean browser
+.PHONY: run test lint format install clean browser bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,13 @@ run: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every benchmark in one sitting (minutes; not part of `make test` or CI): one table and
+# bench/results.json. Needs this machine's PostgreSQL and Redis, started when they are down.
+bench: $(STAMP)
+	bash scripts/services.sh
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tradingsite_bench} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python bench/run_all.py
 
 # The admin's browser test drives a real Chromium; install Debian's when we can (root + apt).
 browser:

@@ -10,6 +10,7 @@ import statistics
 import time
 
 import requests
+from figures import process_tree_cpu_seconds, publish
 from harness import limit_buy, make_strategy, running_stack, setup_django
 
 
@@ -43,12 +44,18 @@ def main() -> None:
                 payload = limit_buy(token=token, exchange=args.exchange, price=price, qty_per=2)
                 sent = time.time()
                 body = requests.post(stack.web_url + "/api/webhook", json=payload, timeout=30).json()
+                answered.append(time.time() - sent)
                 return sent, body
+
+            answered: list[float] = []
+            clusters = [stack.processes[name].pid for name in stack.cluster_names]
 
             # Warm-up: every worker builds its clients and sets leverage once, as in steady use.
             for price in (70000, 70100):
                 signal(price)
             spans, responses = [], []
+            answered.clear()
+            cpu_before = sum(process_tree_cpu_seconds(pid) for pid in clusters)
             for index in range(args.signals):
                 sent, body = signal(75000 + index)
                 ids = {r["client_order_id"] for r in body["result"]["results"]}
@@ -61,6 +68,8 @@ def main() -> None:
                 assert len(arrived) == args.accounts, f"only {len(arrived)} of {args.accounts} orders arrived"
                 spans.append(max(arrived) - sent)
                 responses.append(body["result"]["summary"])
+            time.sleep(0.5)  # the last jobs record their answers
+            cpu = sum(process_tree_cpu_seconds(pid) for pid in clusters) - cpu_before
             sim.faults(exchange=args.exchange.lower(), latency_ms=0)
     print(
         f"fan-out of one signal to {args.accounts} accounts ({args.exchange} futures LIMIT), "
@@ -71,7 +80,18 @@ def main() -> None:
         f"(runs: {', '.join(f'{s:.2f}' for s in spans)}); sequential would take "
         f"{args.accounts * args.latency_ms / 1000:.1f} s"
     )
+    print(f"  arrival → webhook response: median {statistics.median(answered):.2f} s")
+    cpu_ms_per_job = cpu * 1000 / (args.signals * args.accounts)
+    print(
+        f"  qcluster CPU per account job: {cpu_ms_per_job:.1f} ms "
+        f"({cpu:.2f} CPU-s for {args.signals} signals)"
+    )
     print(f"  last summary: {responses[-1]}")
+    publish(
+        fanout_100_s=round(statistics.median(spans), 3),
+        fanout_100_response_s=round(statistics.median(answered), 3),
+        cpu_ms_per_job=round(cpu_ms_per_job, 2),
+    )
 
 
 if __name__ == "__main__":

@@ -14,8 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/tradingsite_bench"
-os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+if os.environ.get("BENCH_EMBEDDED"):  # the embedded default: a scratch SQLite file, the ORM broker
+    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.gettempdir()}/tradingsite_bench_{os.getpid()}.sqlite3"
+    os.environ.pop("REDIS_URL", None)
+else:
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradingsite.settings_test")
 
 
@@ -44,7 +48,7 @@ def setup_django():
 
 
 @contextlib.contextmanager
-def running_stack(*, simulator_url: str, q_workers: int, extra_env: dict | None = None):
+def running_stack(*, simulator_url: str, q_workers: int, extra_env: dict | None = None, qclusters: int = 1):
     from tests.integration.stack import Stack
 
     env = {"Q_WORKERS": str(q_workers), **(extra_env or {})}
@@ -57,6 +61,7 @@ def running_stack(*, simulator_url: str, q_workers: int, extra_env: dict | None 
             log_dir=logs,
             extra_env=env,
             web_server="gunicorn",
+            qclusters=qclusters,
         ).start(timeout=90)
         try:
             yield stack

@@ -7,10 +7,12 @@ Usage: python bench/signal_latency.py [--signals 200]
 
 import argparse
 import os
+import statistics
 import time
 
 import requests
-from harness import describe, limit_buy, make_strategy, running_stack, setup_django
+from figures import publish
+from harness import describe, limit_buy, make_strategy, percentile, running_stack, setup_django
 
 
 def main() -> None:
@@ -53,6 +55,16 @@ def main() -> None:
     )
     print(f"  webhook arrival → order at exchange: {describe(to_exchange)}")
     print(f"  webhook arrival → webhook response:  {describe(to_response)}")
+    latency = {"median": _ms(statistics.median(to_exchange)), "p99": _ms(percentile(to_exchange, 0.99))}
+    response = {"median": _ms(statistics.median(to_response)), "p99": _ms(percentile(to_response, 0.99))}
+    if os.environ.get("BENCH_EMBEDDED"):
+        publish(embedded_latency_ms=latency, embedded_response_ms=response)
+    else:
+        publish(latency_ms=latency, response_ms=response)
+
+
+def _ms(value: float) -> float:
+    return round(value, 2)
 
 
 if __name__ == "__main__":

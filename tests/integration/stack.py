@@ -38,6 +38,7 @@ class Stack:
         extra_env: dict | None = None,
         web_server: str = "runserver",
         web_workers: int = 2,
+        qclusters: int = 1,
     ):
         self.port = free_port()
         self.web_url = f"http://127.0.0.1:{self.port}"
@@ -56,6 +57,8 @@ class Stack:
         }
         self.processes: dict[str, subprocess.Popen] = {}
         self.web_server, self.web_workers = web_server, web_workers
+        # Several clusters share the database and the broker, as several machines would.
+        self.cluster_names = ["qcluster"] + [f"qcluster-{n}" for n in range(2, qclusters + 1)]
 
     def _start(self, name: str, args: list[str]) -> None:
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
@@ -71,7 +74,8 @@ class Stack:
             )
         else:
             self._start("web", ["manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"])
-        self._start("qcluster", ["manage.py", "qcluster"])
+        for name in self.cluster_names:
+            self._start(name, ["manage.py", "qcluster"])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check_alive()
@@ -85,8 +89,11 @@ class Stack:
         raise RuntimeError("the stack did not come up:\n" + self.logs())
 
     def _cluster_ready(self) -> bool:
-        text = (self.log_dir / "qcluster.log").read_text(errors="replace")
-        return "running" in text.lower() or "ready for work" in text.lower()
+        for name in self.cluster_names:
+            text = (self.log_dir / f"{name}.log").read_text(errors="replace").lower()
+            if "running" not in text and "ready for work" not in text:
+                return False
+        return True
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():

@@ -1,0 +1,182 @@
+"""Sustained load: single-order signals at a fixed rate (default 100/s for 60 s) from this load
+process, against gunicorn + one or more qcluster processes sharing PostgreSQL and Redis. Prints
+the response p99, and checks that every signal was logged, that every order reached the simulator
+exactly once, and how many requests the exchange refused for rate limits.
+
+Each signal goes to its own single-account strategy, round robin over N accounts, so that no one
+account's order limit binds and what is measured is the service (Bybit's per-IP budget of 600
+requests / 5 s is shared by all of them, across every cluster).
+
+Usage: python bench/throughput.py [--rate 100] [--seconds 60] [--qclusters 2] [--accounts 20]
+"""
+
+import argparse
+import statistics
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from figures import publish
+from harness import percentile, running_stack, setup_django
+
+REFUSED_STATUSES = (418, 429, 403)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--qclusters", type=int, default=2)
+    parser.add_argument("--q-workers", type=int, default=4)
+    parser.add_argument("--accounts", type=int, default=20)
+    parser.add_argument("--exchange", default="BYBIT")
+    args = parser.parse_args()
+
+    setup_django()
+    from exchange_simulator.testing import start_simulator
+    from tests.simulator.clients import SimControl
+    from webhooks.models import WebhookLog
+
+    with start_simulator() as simulator_url:
+        sim = SimControl(simulator_url)
+        sim.price("BTCUSDT", "110000")
+        tokens = _strategies(sim, args.exchange, args.accounts)
+        env = {
+            "WEBHOOK_THROTTLE_RATE": "1000000/min",  # the load is the point: no throttle in the way
+            "WEBHOOK_IP_THROTTLE_RATE": "1000000/min",
+            "GUNICORN_EXTRA": "-k gthread --threads 32",
+            "WEBHOOK_RESPONSE_DEADLINE": "2.5",
+        }
+        with running_stack(
+            simulator_url=simulator_url, q_workers=args.q_workers, extra_env=env, qclusters=args.qclusters
+        ) as stack:
+            for index, (group, token) in enumerate(tokens):  # warm-up: clients, markets, leverage
+                _send(stack.web_url, _payload(group, token, args.exchange, 60000 + index))
+            logs_before = WebhookLog.objects.count()
+            requests_before = len(sim.requests(limit=10_000_000))
+            samples, errors = _load(stack.web_url, tokens, args)
+            expected = {cid for _, _, _, cids in samples for cid in cids}
+            deadline = time.time() + 60
+            while time.time() < deadline:  # 202s finish in the background
+                at_exchange = Counter(o["client_order_id"] for o in sim.orders())
+                if expected <= set(at_exchange):
+                    break
+                time.sleep(1)
+            logged = WebhookLog.objects.count() - logs_before
+            refused = sum(
+                1 for r in sim.requests(limit=10_000_000)[requests_before:] if r["status"] in REFUSED_STATUSES
+            )
+    sent = len(samples) + errors
+    lost = len(expected - set(at_exchange)) + errors
+    duplicated = sum(1 for cid in expected if at_exchange.get(cid, 0) > 1)
+    responses = [(answered - started) * 1000 for started, answered, _, _ in samples]
+    statuses = Counter(status for _, _, status, _ in samples)
+    p99 = percentile(responses, 0.99)
+    print(
+        f"throughput: {sent} single-order signals at {args.rate:g}/s for {args.seconds:g} s, "
+        f"{args.qclusters} qcluster(s) × {args.q_workers} workers, {args.accounts} {args.exchange} accounts"
+    )
+    print(
+        f"  response median {statistics.median(responses):.1f} ms, p99 {p99:.1f} ms; "
+        f"statuses {dict(statuses)}"
+    )
+    print(
+        f"  logged {logged}/{sent}; orders lost {lost}, duplicated {duplicated}; "
+        f"rate-limit refusals at the exchange {refused}"
+    )
+    publish(
+        throughput={
+            "rate": args.rate,
+            "seconds": args.seconds,
+            "p99_ms": round(p99, 1),
+            "median_ms": round(statistics.median(responses), 1),
+            "signals": sent,
+            "logged": logged,
+            "lost": lost,
+            "duplicated": duplicated,
+        },
+        scale_out={"qclusters": args.qclusters, "rate_limit_errors": refused},
+    )
+
+
+def _strategies(sim, exchange: str, n: int) -> list[tuple[str, str]]:
+    """n single-account strategies of one user: (group_name, token)."""
+    import uuid
+    from decimal import Decimal
+
+    from tests import factories
+
+    user = factories.user("load" + uuid.uuid4().hex[:8])
+    _, token = factories.token(user)
+    out = []
+    for index in range(n):
+        key, secret = "lk" + uuid.uuid4().hex, "ls" + uuid.uuid4().hex
+        sim.account(exchange.lower(), key, secret, {"futures": {"USDT": "10000000"}})
+        account = factories.account(
+            user, label=f"load {index}", exchange=exchange, api_key=key, api_secret=secret
+        )
+        strategy = factories.strategy(user, group_name=f"load{index}", market_type="FUTURES")
+        factories.link(strategy, account, allocated_capital=Decimal("100000"))
+        out.append((strategy.group_name, token))
+    return out
+
+
+def _payload(group: str, token: str, exchange: str, price: int) -> dict:
+    return {
+        "group_name": group,
+        "token": token,
+        "exchange": exchange,
+        "market_type": "FUTURES",
+        "currency": "USDT",
+        "symbol": "BTCUSDT",
+        "order_type": "LIMIT",
+        "side": "buy",
+        "price": price,
+        "qty_per": 1,
+    }
+
+
+_local = threading.local()
+
+
+def _send(url: str, payload: dict) -> tuple[int, list[str]]:
+    session = getattr(_local, "session", None) or requests.Session()
+    _local.session = session
+    response = session.post(url + "/api/webhook", json=payload, timeout=30)
+    body = response.json()
+    results = (body.get("result") or {}).get("results") or []
+    return response.status_code, [r["client_order_id"] for r in results]
+
+
+def _load(url: str, tokens, args) -> tuple[list[tuple[float, float, int, list[str]]], int]:
+    """Send at a fixed rate from a thread pool; returns (sent, answered, status, client ids) and
+    the number of requests that failed outright."""
+    samples, failures, lock = [], [0], threading.Lock()
+
+    def one(index: int, group: str, token: str) -> None:
+        started = time.time()
+        try:
+            status, cids = _send(url, _payload(group, token, args.exchange, 70000 + index % 5000))
+        except requests.RequestException:
+            with lock:
+                failures[0] += 1
+            return
+        with lock:
+            samples.append((started, time.time(), status, cids))
+
+    total = int(args.rate * args.seconds)
+    with ThreadPoolExecutor(max_workers=128) as pool:
+        begin = time.monotonic()
+        for index in range(total):
+            pause = begin + index / args.rate - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            group, token = tokens[index % len(tokens)]
+            pool.submit(one, index, group, token)
+    return samples, failures[0]
+
+
+if __name__ == "__main__":
+    main()
