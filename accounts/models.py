@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 from accounts import crypto
 
@@ -57,6 +59,24 @@ class ExchangeAccount(models.Model):
 
     def __str__(self):
         return f"{self.label} ({self.get_exchange_display()}, {self.environment})"
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        if fields is None or "owner" in fields or "owner_id" in fields:
+            self._owner_check()  # every path: a new owner must not inherit others' strategies
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self._owner_check()
+
+    def _owner_check(self):
+        """A strategy trades only on its own owner's accounts (strategies/ownership.py)."""
+        if self.pk is None or self.owner_id is None:
+            return
+        if self.strategy_links.exclude(strategy__owner_id=self.owner_id).exists():
+            raise ValidationError(
+                {"owner": _("이 계좌는 다른 소유자의 전략에 연결되어 있습니다: 먼저 연결을 해제하세요")}
+            )
 
     def set_credentials(self, *, api_key: str, api_secret: str, passphrase: str = "") -> None:
         self.api_key_encrypted = crypto.encrypt(api_key)

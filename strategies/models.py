@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import ExchangeAccount
+from strategies import ownership
 
 
 class MarketType(models.TextChoices):
@@ -37,6 +38,15 @@ class Strategy(models.Model):
 
     def __str__(self):
         return self.group_name
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        if fields is None or "owner" in fields or "owner_id" in fields:
+            ownership.strategy_owner_check(self)  # every path, not only the admin's forms
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        ownership.strategy_owner_check(self)
 
 
 class StrategyAccount(models.Model):
@@ -80,3 +90,13 @@ class StrategyAccount(models.Model):
 
     def __str__(self):
         return f"{self.strategy} → {self.account.label}"
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        if fields is None or {"strategy", "strategy_id", "account", "account_id"} & set(fields):
+            ownership.link_owners_check(self)  # every path, not only the admin's forms
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        ownership.link_owners_check(self)
+

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models.constants import LOOKUP_SEP
 
 
 class OwnedAdmin(admin.ModelAdmin):
@@ -29,13 +31,24 @@ class OwnedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """Offer only the requesting user's own objects in foreign-key choices."""
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if request.user.is_superuser or field is None:
-            return field
-        related = db_field.related_model
-        for lookup in _owner_lookups(related):
-            field.queryset = field.queryset.filter(**{lookup: request.user})
-            break
-        return field
+        return _scoped_choices(field, db_field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _scoped_choices(field, db_field, request)
+
+    def get_list_filter(self, request):
+        """A filter on a relation lists only the objects the user's own rows point at: a plain
+        related-field filter would name every owner's strategies, accounts and users."""
+        filters = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return filters
+        return [
+            (entry, admin.RelatedOnlyFieldListFilter)
+            if isinstance(entry, str) and _is_relation(self.model, entry)
+            else entry
+            for entry in filters
+        ]
 
 
 class ReadOnlyAdmin(OwnedAdmin):
@@ -54,12 +67,29 @@ class ReadOnlyAdmin(OwnedAdmin):
 class OwnedInline(admin.TabularInline):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if request.user.is_superuser or field is None:
-            return field
-        for lookup in _owner_lookups(db_field.related_model):
-            field.queryset = field.queryset.filter(**{lookup: request.user})
-            break
+        return _scoped_choices(field, db_field, request)
+
+
+def _scoped_choices(field, db_field, request):
+    if request.user.is_superuser or field is None:
         return field
+    for lookup in _owner_lookups(db_field.related_model):
+        field.queryset = field.queryset.filter(**{lookup: request.user})
+        break
+    return field
+
+
+def _is_relation(model, path: str) -> bool:
+    """Whether the list_filter path ends on a relation (`link__strategy`), not a value."""
+    field = None
+    for name in path.split(LOOKUP_SEP):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False
+        if field.is_relation and field.related_model is not None:
+            model = field.related_model
+    return bool(field is not None and field.is_relation)
 
 
 def _owner_lookups(model):

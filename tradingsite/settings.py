@@ -6,6 +6,7 @@ secret outside DEBUG, stops start-up with a message that names the variable.
 
 import base64
 import hashlib
+import os
 from pathlib import Path
 
 import environ
@@ -15,8 +16,20 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def env_file_path():
+    """The `.env` to read: ENV_FILE names it, ENV_FILE="" reads none (the test settings set that, so
+    a developer's local `.env` never changes what the tests see), unset reads the project's."""
+    named = os.environ.get("ENV_FILE")
+    if named is None:
+        return BASE_DIR / ".env"
+    return Path(named) if named else None
+
+
+_ENV_FILE = env_file_path()
+if _ENV_FILE is not None and _ENV_FILE.is_file():
+    environ.Env.read_env(_ENV_FILE, overwrite=False)
 
 
 def _setting(name, parse, default):
@@ -83,6 +96,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI assets served locally: no CDN needed
     "django_q",
+    "axes",
     "accounts",
     "strategies",
     "webhooks",
@@ -100,6 +114,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tradingsite.urls"
@@ -179,6 +195,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# django-axes locks the admin login after repeated failures (README "Security": how to unlock).
+# It must come first: it refuses a locked-out client before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = _setting("AXES_ENABLED", env.bool, True)
+AXES_FAILURE_LIMIT = _setting("AXES_FAILURE_LIMIT", env.int, 5)
+AXES_COOLOFF_TIME = _setting("AXES_COOLOFF_HOURS", env.float, 1.0)  # hours; 0 locks until reset
+if not AXES_COOLOFF_TIME:
+    AXES_COOLOFF_TIME = None
+# The pair (username, address): a guesser from one address is stopped, but nobody elsewhere can
+# lock the real operator out by failing with their username.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "tradingsite.client_ip.client_address"
+# Successful logins are not recorded (the failures are): no unbounded access-log table.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["password", "token"]
+
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="ko")
 LANGUAGES = [("ko", "한국어"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -220,6 +256,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {
         "webhook_token": env.str("WEBHOOK_THROTTLE_RATE", default="600/min"),
+        # Per source address, checked before the token is looked up: random tokens from one
+        # address cost a cache hit, not a database query each. Each address has its own budget,
+        # so TradingView's four senders never starve each other.
+        "webhook_address": env.str("WEBHOOK_IP_THROTTLE_RATE", default="600/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -239,6 +279,11 @@ SPECTACULAR_SETTINGS = {
 WEBHOOK_RESPONSE_DEADLINE = _setting("WEBHOOK_RESPONSE_DEADLINE", env.float, 2.5)
 WEBHOOK_MAX_BODY_BYTES = _setting("WEBHOOK_MAX_BODY_BYTES", env.int, 64 * 1024)
 WEBHOOK_MAX_BATCH_ORDERS = _setting("WEBHOOK_MAX_BATCH_ORDERS", env.int, 20)
+# Refused requests keep at most this many characters of their body in `webhook_logs`.
+WEBHOOK_REFUSED_BODY_MAX_CHARS = _setting("WEBHOOK_REFUSED_BODY_MAX_CHARS", env.int, 2000)
+# `webhook_logs` rows (and their finished jobs, and the login-failure records) older than this are
+# purged daily; orders keep their rows and history. 0 keeps everything.
+WEBHOOK_LOG_RETENTION_DAYS = _setting("WEBHOOK_LOG_RETENTION_DAYS", env.int, 90)
 # Source addresses allowed to call the webhook; empty allows all. TradingView publishes
 # 52.89.214.238, 34.212.75.30, 54.218.53.128, 52.32.178.7 as its alert senders.
 WEBHOOK_ALLOWED_IPS = _setting("WEBHOOK_ALLOWED_IPS", env.list, [])
@@ -264,12 +309,21 @@ DEMO_CREDENTIALS_FILE = BASE_DIR / (env.str("DEMO_CREDENTIALS_FILE", default="")
 LOG_DIR = BASE_DIR / env.str("LOG_DIR", default="logs")
 LOG_DIR.mkdir(parents=True, exist_ok=True)
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# Size-based rotation: app.log holds everything, errors.log only warnings and errors, so a flood
+# of ordinary lines never rotates the errors away. Tracebacks are cut short and a traceback seen
+# again within a minute is logged as one line (tradingsite/logging.py).
+LOG_FILE_MAX_BYTES = _setting("LOG_FILE_MAX_BYTES", env.int, 10 * 1024 * 1024)
+LOG_FILE_BACKUPS = _setting("LOG_FILE_BACKUPS", env.int, 10)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "tradingsite.logging.RedactSecretsFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "tradingsite.logging.RedactSecretsFilter"},
+        "repeated_tracebacks": {"()": "tradingsite.logging.RepeatedTracebackFilter"},
+    },
     "formatters": {
         "plain": {
+            "()": "tradingsite.logging.BoundedFormatter",
             "format": "%(asctime)s.%(msecs)03d %(levelname)s %(process)d %(name)s: %(message)s",
             "datefmt": "%Y-%m-%d %H:%M:%S",
         },
@@ -278,19 +332,29 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_secrets"],
+            "filters": ["repeated_tracebacks", "redact_secrets"],
         },
         "app_file": {
             "class": "logging.handlers.RotatingFileHandler",
             "filename": str(LOG_DIR / "app.log"),
-            "maxBytes": 10 * 1024 * 1024,
-            "backupCount": 5,
+            "maxBytes": LOG_FILE_MAX_BYTES,
+            "backupCount": LOG_FILE_BACKUPS,
             "encoding": "utf-8",
             "formatter": "plain",
-            "filters": ["redact_secrets"],
+            "filters": ["repeated_tracebacks", "redact_secrets"],
+        },
+        "error_file": {
+            "class": "logging.handlers.RotatingFileHandler",
+            "filename": str(LOG_DIR / "errors.log"),
+            "maxBytes": LOG_FILE_MAX_BYTES,
+            "backupCount": LOG_FILE_BACKUPS,
+            "encoding": "utf-8",
+            "formatter": "plain",
+            "level": "WARNING",
+            "filters": ["repeated_tracebacks", "redact_secrets"],
         },
     },
-    "root": {"handlers": ["console", "app_file"], "level": LOG_LEVEL},
+    "root": {"handlers": ["console", "app_file", "error_file"], "level": LOG_LEVEL},
     "loggers": {
         # ccxt logs request bodies and headers at DEBUG: keep it above that whatever LOG_LEVEL says.
         "ccxt": {"level": "WARNING"},

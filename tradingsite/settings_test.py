@@ -2,11 +2,15 @@
 
 import os
 
+# Never the developer's `.env` (make run writes one with SECURE_SSL_REDIRECT off): the tests see
+# the same settings on every machine, and the subprocesses they start inherit this.
+os.environ["ENV_FILE"] = ""
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-checks-0123456789")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "aTWOHq0V8Ktbb5jvTf0QO1JQ3xeQZ5xH6yJjEoKqkL4=")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("WEBHOOK_THROTTLE_RATE", "100000/min")
+os.environ.setdefault("WEBHOOK_IP_THROTTLE_RATE", "1000000/min")
 
 from tradingsite.settings import *  # noqa: E402, F403
 

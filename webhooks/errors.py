@@ -22,6 +22,8 @@ def missing_field(field: str) -> WebhookError:
 
 def invalid_field(field: str, value, reason: str) -> WebhookError:
     shown = repr(value) if not isinstance(value, str) else f'"{value[:60]}"'
+    if len(shown) > 80:  # a hostile value must not make the answer and the log row large
+        shown = shown[:80] + "…"
     return WebhookError(
         _("잘못된 필드 값: %(field)s=%(value)s (%(reason)s)")
         % {"field": field, "value": shown, "reason": reason},

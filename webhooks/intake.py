@@ -19,12 +19,15 @@ from django.utils.translation import gettext_noop
 from orders import services as order_services
 from orders.intent import CancelIntent, Leg, OrderIntent
 from strategies.models import Strategy, StrategyAccount
-from tradingsite.logging import redact
 from webhooks import errors, reports
+from webhooks.failures import webhook_fail
+from webhooks.log_rows import log_seal, printable
+from webhooks.masking import secrets_of
 from webhooks.models import WebhookLog, WebhookToken
 from webhooks.normalize import normalize_key
 from webhooks.services import token_authenticate
 from webhooks.signals import Signal, parse_signal
+from webhooks.structure import structure_check, too_deep
 from webhooks.tokens import token_mask
 
 logger = logging.getLogger(__name__)
@@ -44,14 +47,18 @@ class Request:
     remote_addr: str | None
 
 
-def webhook_receive(*, request: Request, throttle=None) -> Outcome:
-    """Handle one webhook request end to end; never raises for bad input (4xx outcomes)."""
+def webhook_receive(*, request: Request, throttle=None, address_throttle=None) -> Outcome:
+    """Handle one webhook request end to end; never raises: bad input is a 4xx outcome, a bug a
+    500 outcome, and either way the request leaves its log row."""
     started = time.monotonic()
     log = WebhookLog(remote_addr=request.remote_addr)
     try:
-        return _receive(request, log, started, throttle)
-    except errors.WebhookError as error:
-        return _reject(log, error, started)
+        try:
+            return _receive(request, log, started, throttle, address_throttle)
+        except errors.WebhookError as error:
+            return _reject(log, error, started)
+    except Exception as error:
+        return Outcome(*webhook_fail(log=log, body=request.body, error=error, started=started))
 
 
 def webhook_refuse(*, remote_addr: str | None, error: errors.WebhookError) -> Outcome:
@@ -59,8 +66,10 @@ def webhook_refuse(*, remote_addr: str | None, error: errors.WebhookError) -> Ou
     return _reject(WebhookLog(remote_addr=remote_addr), error, time.monotonic())
 
 
-def _receive(request: Request, log: WebhookLog, started: float, throttle) -> Outcome:
+def _receive(request: Request, log: WebhookLog, started: float, throttle, address_throttle) -> Outcome:
     _check_source(request.remote_addr)
+    if address_throttle is not None:  # before anything costs a query or a parse
+        address_throttle(request.remote_addr)
     payload = _decode(request.body, log)
     signal = parse_signal(payload)
     log.action, log.signal_id = signal.action, signal.signal_id
@@ -94,34 +103,26 @@ def _decode(body: bytes, log: WebhookLog) -> dict:
         payload = json.loads(
             text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=_refuse_repeated_keys
         )
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        log.raw_body = _printable(body)
+    except RecursionError:
+        log.raw_body = printable(body)
+        raise too_deep() from None
+    except (UnicodeDecodeError, ValueError):
+        log.raw_body = printable(body)
         raise errors.not_json() from None
+    except errors.WebhookError:  # a key repeated with another value
+        log.raw_body = printable(body)
+        raise
     if not isinstance(payload, dict):
-        log.raw_body = _printable(body)
+        log.raw_body = printable(body)
         raise errors.not_an_object()
-    if _has_nul(payload):  # no database text column can hold U+0000, and no real field needs it
-        log.raw_body = _printable(body)
-        raise errors.WebhookError(
-            _("요청 본문에 허용되지 않는 문자(U+0000)가 있습니다"), code="invalid_characters"
-        )
+    log._secrets = secrets_of(payload)
+    try:
+        structure_check(payload)  # depth, U+0000, lone surrogates: before any field is read
+    except errors.WebhookError:
+        log.raw_body = printable(body, log._secrets)
+        raise
     log.payload = masked_payload(payload)
     return payload
-
-
-def _printable(body: bytes) -> str:
-    """A refused body as the log may keep it: cut short, NUL-free, secrets masked."""
-    return redact(body[:2000].decode("utf-8", "replace").replace("\x00", "\\u0000"))
-
-
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 def _refuse_repeated_keys(pairs):
@@ -179,6 +180,15 @@ def _links(strategy: Strategy, signal: Signal) -> tuple[list[StrategyAccount], i
         .select_related("account")
         .order_by("id")
     )
+    # Defence in depth: the models refuse a link across owners, but a raw update could make one.
+    crossing = [link for link in links if link.account.owner_id != strategy.owner_id]
+    if crossing:
+        logger.warning(
+            "strategy %s: links %s point at another owner's account; not trading them",
+            strategy.pk,
+            [link.pk for link in crossing],
+        )
+        links = [link for link in links if link.account.owner_id == strategy.owner_id]
     if not links:
         raise errors.no_linked_accounts(None)
     if not signal.exchange:
@@ -191,6 +201,7 @@ def _links(strategy: Strategy, signal: Signal) -> tuple[list[StrategyAccount], i
 
 def _claim(log: WebhookLog) -> WebhookLog | None:
     """Save the log row that claims the signal_id; returns the earlier claim if there is one."""
+    log_seal(log, refused=False)
     if not log.signal_id:  # nothing to collide with: no savepoint round trips
         log.save()
         return None
@@ -224,9 +235,10 @@ def _duplicate(log: WebhookLog, first: WebhookLog, started: float) -> Outcome:
         "result": first.response.get("result") if first.response else None,
     }
     log.response, log.duration_ms = body, (time.monotonic() - started) * 1000
+    log_seal(log, refused=False)
     log.save()
     logger.info("webhook %s duplicate of %s", log.pk, first.pk)
-    return Outcome(200, body)
+    return Outcome(200, log.response)
 
 
 def _accept_orders(log, strategy, links, signal, started, skipped) -> Outcome:
@@ -284,13 +296,14 @@ def _finish(log, status, result, log_status, started) -> Outcome:
     }
     log.http_status, log.response = status, body
     log.duration_ms = (time.monotonic() - started) * 1000
+    log_seal(log, refused=False)
     fields = ["http_status", "response", "duration_ms"]
     if log_status:
         log.status = log_status
         fields.append("status")
     log.save(update_fields=fields)
     logger.info("webhook %s %s answered %s in %.1f ms", log.pk, log.action, status, log.duration_ms)
-    return Outcome(status, body)
+    return Outcome(status, log.response)
 
 
 def _reject(log: WebhookLog, error: errors.WebhookError, started: float) -> Outcome:
@@ -299,6 +312,8 @@ def _reject(log: WebhookLog, error: errors.WebhookError, started: float) -> Outc
     log.status, log.http_status = WebhookLog.Status.REJECTED, error.status
     log.error, log.error_code, log.response = error.message, error.code, body
     log.duration_ms = (time.monotonic() - started) * 1000
+    log_seal(log, refused=True)
+    log.error_code = log.error_code[:50]
     log.save()
     logger.info("webhook %s rejected: %s (%s)", log.pk, error.code, error.status)
-    return Outcome(error.status, body)
+    return Outcome(error.status, log.response)

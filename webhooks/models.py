@@ -41,6 +41,7 @@ class WebhookLog(models.Model):
         FAILED = "failed", "Failed"
         REJECTED = "rejected", "Rejected"
         DUPLICATE = "duplicate", "Duplicate"
+        ERROR = "error", "Error (500)"
 
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     remote_addr = models.GenericIPAddressField(null=True, blank=True)

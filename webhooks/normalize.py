@@ -109,12 +109,26 @@ _SYMBOL = re.compile(
 )
 
 
-def symbol_value(value, *, currency: str, market_type: str) -> tuple[str, str]:
-    """`BTCUSDT`, `BTC/USDT`, `BTC/USDT:USDT` or TradingView's `BINANCE:BTCUSDT.P` → (base, quote)."""
+# TradingView's venue prefixes for the exchanges we trade on (OKEX: OKX's former name).
+VENUES = {"BINANCE": "BINANCE", "BYBIT": "BYBIT", "OKX": "OKX", "OKEX": "OKX"}
+
+
+def symbol_value(value, *, currency: str, market_type: str, exchange: str | None = None) -> tuple[str, str]:
+    """`BTCUSDT`, `BTC/USDT`, `BTC/USDT:USDT` or TradingView's `BINANCE:BTCUSDT.P` → (base, quote).
+    A venue prefix must name one of our exchanges, and `exchange` when the signal names one: a
+    chart of one venue sent to another is a mistake to refuse, not to guess."""
     text = _text("symbol", value).upper()
     match = _SYMBOL.match(text)
     if not match:
         raise errors.invalid_field("symbol", value, _("예: BTCUSDT, BTC/USDT, BINANCE:BTCUSDT.P"))
+    venue = match.group("venue")
+    if venue is not None and (venue not in VENUES or (exchange and VENUES[venue] != exchange)):
+        raise errors.invalid_field(
+            "symbol",
+            value,
+            _("거래소 접두어 %(venue)s 가 exchange %(exchange)s 와 다릅니다")
+            % {"venue": venue[:20], "exchange": exchange or "BINANCE, BYBIT, OKX"},
+        )
     body = match.group("body")
     settle = None
     if ":" in body:

@@ -1,5 +1,10 @@
-"""Numbers from a signal: JSON numbers or numeric strings, as Decimal, finite and positive."""
+"""Numbers from a signal: JSON numbers or numeric strings, as Decimal, finite and positive.
 
+A numeric string is ASCII decimal only. Python's Decimal also reads `1_000`, full-width `１０００`
+and other scripts' digits (`١٠٠٠`); a sender's tool may not, and a price read differently from
+what the sender meant is an order at the wrong price, so those are 400s."""
+
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -7,6 +12,9 @@ from django.utils.translation import gettext as _
 from webhooks import errors
 
 MAX_NUMBER = Decimal("1e15")
+_ASCII_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Spelled-out non-finite values still reach Decimal, to be refused as "not finite" by name.
+_NON_FINITE = re.compile(r"[+-]?(?:nan|snan|inf|infinity)", re.IGNORECASE)
 
 
 def positive_decimal(field: str, value) -> Decimal:
@@ -17,8 +25,11 @@ def positive_decimal(field: str, value) -> Decimal:
     if isinstance(value, int | Decimal):
         number = Decimal(value)
     elif isinstance(value, str):
+        text = value.strip(" \t\r\n")
+        if not (_ASCII_DECIMAL.fullmatch(text) or _NON_FINITE.fullmatch(text)):
+            raise errors.invalid_field(field, value, _("ASCII 십진수여야 합니다 (예: 1000.5)"))
         try:
-            number = Decimal(value.strip())
+            number = Decimal(text)
         except InvalidOperation:
             raise errors.invalid_field(field, value, _("숫자여야 합니다")) from None
     else:

@@ -10,6 +10,7 @@ from webhooks.models import WebhookToken
 from webhooks.tokens import digests_match, token_digest, token_generate, token_lookup_prefix
 
 logger = logging.getLogger(__name__)
+_NO_DIGEST = "0" * 64  # compared against when no row shares the prefix
 
 
 def token_create(
@@ -55,8 +56,11 @@ def token_authenticate(*, raw: str) -> WebhookToken | None:
         return None
     now = timezone.now()
     found = None
-    for candidate in WebhookToken.objects.filter(prefix=token_lookup_prefix(raw)).select_related("owner"):
-        if digests_match(raw, candidate.digest):
+    candidates = list(WebhookToken.objects.filter(prefix=token_lookup_prefix(raw)).select_related("owner"))
+    # The same digest work whether or not the prefix matched a row: only the lookup's own
+    # (index) time still differs, and all it can reveal is a 12-character prefix match.
+    for candidate in candidates or [None]:
+        if digests_match(raw, candidate.digest if candidate else _NO_DIGEST) and candidate:
             found = candidate
     if found is None or not found.is_usable(now) or not found.owner.is_active:
         return None

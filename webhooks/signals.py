@@ -120,7 +120,7 @@ def parse_signal(payload: dict) -> Signal:
     exchange = exchange_value(data["exchange"])
     market_type = market_type_value(data["market_type"])
     currency = currency_value(data["currency"])
-    base, _quote = symbol_value(data["symbol"], currency=currency, market_type=market_type)
+    base, _quote = symbol_value(data["symbol"], currency=currency, market_type=market_type, exchange=exchange)
     order_type = order_type_value(data["order_type"])
     side = side_value(data["side"])
     if "orders" in data:
@@ -168,7 +168,9 @@ def _cancel_signal(data, group_name, token, signal_id, ignored) -> Signal:
     base = currency = None
     if _present(data, "symbol"):
         currency = currency_value(data["currency"]) if _present(data, "currency") else "USDT"
-        base, currency = symbol_value(data["symbol"], currency=currency, market_type=market_type or "FUTURES")
+        base, currency = symbol_value(
+            data["symbol"], currency=currency, market_type=market_type or "FUTURES", exchange=exchange
+        )
     return Signal(
         action="cancel_all_orders",
         group_name=group_name,

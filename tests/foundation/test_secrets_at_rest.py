@@ -105,6 +105,7 @@ def test_deploy_checks_are_clean_with_production_settings():
         SECRET_KEY="k" * 20 + "-production-like-secret-value-xyz",
         FIELD_ENCRYPTION_KEY=settings.FIELD_ENCRYPTION_KEYS[0],
         DJANGO_SETTINGS_MODULE="tradingsite.settings",
+        ENV_FILE="",  # production settings, not the developer's .env (make run writes one)
     )
     env.pop("SECURE_SSL_REDIRECT", None)
     result = subprocess.run(

@@ -86,7 +86,7 @@ def test_spot_spellings(value):
         ("BTC/USDT", "SPOT", "BTC/USDT"),
         ("BTC/USDT:USDT", "FUTURES", "BTC/USDT:USDT"),
         ("BINANCE:BTCUSDT.P", "FUTURES", "BTC/USDT:USDT"),
-        ("BYBIT:ETHUSDT", "SPOT", "ETH/USDT"),
+        ("BINANCE:ETHUSDT", "SPOT", "ETH/USDT"),
         ("BTC-USDT", "FUTURES", "BTC/USDT:USDT"),
     ],
 )
