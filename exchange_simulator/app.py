@@ -12,7 +12,7 @@ from aiohttp import web
 from . import control
 from .context import API_KEY, KEY_HEADERS, RECEIVED_AT, SIM, Simulator, exchange_of, json_response
 from .engine import Engine
-from .faults import FaultBook
+from .faults import BYBIT_ONLY, FaultBook
 from .ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,10 @@ async def sim_middleware(request: web.Request, handler):
         if kind in ("5xx", "429"):
             responder = sim.fault_responders.get(exchange, default_fault_response)
             response = responder(kind)
+        elif kind in BYBIT_ONLY:
+            if fault.process:
+                await handler(request)  # the work is done; the answer says it failed
+            response = sim.fault_responders.get(exchange, default_fault_response)(kind)
         else:
             response = await handler(request)
             if kind == "timeout":
@@ -105,6 +109,7 @@ def create_app(
         faults=FaultBook(),
         seed=seed,
     )
+    sim.engine.history_lag = sim.faults.history_lag
     app = web.Application(middlewares=[sim_middleware], client_max_size=4 * 1024 * 1024)
     app[SIM] = sim
     control.add_routes(app)

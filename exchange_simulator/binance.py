@@ -13,6 +13,7 @@ from aiohttp import web
 
 from . import binance_markets as markets
 from . import binance_orders as orders
+from . import binance_trades as trades
 from . import binance_views as views
 from .binance_http import EXCHANGE, BinanceError, Call, Endpoint, endpoint, fault_response
 from .context import Simulator
@@ -231,6 +232,7 @@ ROUTES = [
     ("GET", "/api/v3/openOrders", 6, 80, SIGNED, False, orders.open_orders),
     ("DELETE", "/api/v3/openOrders", 1, None, SIGNED, False, orders.cancel_open_orders),
     ("GET", "/api/v3/allOrders", 20, None, SIGNED, False, orders.all_orders),
+    ("GET", "/api/v3/myTrades", 20, None, SIGNED, False, trades.spot_my_trades),
     ("GET", "/fapi/v1/ping", 1, None, PUBLIC, False, ping),
     ("GET", "/fapi/v1/time", 1, None, PUBLIC, False, server_time),
     ("GET", "/fapi/v1/exchangeInfo", 1, None, PUBLIC, False, exchange_info),
@@ -254,6 +256,7 @@ ROUTES = [
     ("GET", "/fapi/v1/openOrders", 1, 40, SIGNED, False, orders.open_orders),
     ("DELETE", "/fapi/v1/allOpenOrders", 1, None, SIGNED, False, orders.cancel_open_orders),
     ("GET", "/fapi/v1/allOrders", 5, None, SIGNED, False, orders.all_orders),
+    ("GET", "/fapi/v1/userTrades", 5, None, SIGNED, False, trades.futures_user_trades),
     ("POST", "/fapi/v1/algoOrder", 1, None, SIGNED, True, orders.futures_new_algo_order),
     ("GET", "/fapi/v1/algoOrder", 1, None, SIGNED, False, orders.get_algo_order),
     ("DELETE", "/fapi/v1/algoOrder", 1, None, SIGNED, False, orders.cancel_algo_order),

@@ -123,6 +123,20 @@ class Position:
 
 
 @dataclass(slots=True)
+class Fill:
+    """One trade of an order (the trades endpoints list these)."""
+
+    id: str
+    qty: Decimal
+    price: Decimal
+    fee: Decimal
+    fee_asset: str
+    maker: bool
+    time: float
+    realized_pnl: Decimal = ZERO
+
+
+@dataclass(slots=True)
 class OrderRequest:
     """What an adapter asks the engine to place, already translated to neutral terms."""
 
@@ -183,6 +197,11 @@ class Order:
     lock_asset: str | None = None
     reject_reason: str | None = None
     extra: dict = field(default_factory=dict)
+    fee: Decimal = ZERO  # fees charged so far, in fee_asset (positive: paid)
+    fee_asset: str | None = None
+    fills: list[Fill] = field(default_factory=list)
+    # Look-ups do not see the order before this time (the order-history lag fault).
+    visible_at: float = 0.0
 
     @property
     def is_trigger(self) -> bool:

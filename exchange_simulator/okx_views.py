@@ -162,8 +162,8 @@ def order_view(engine, inst: Instrument, order: Order) -> dict:
             "fillPx": s(average),
             "fillSz": s(order.filled) if order.filled else "",
             "fillTime": ms(order.updated_at) if order.filled else "",
-            "tradeId": "",
-            "fee": "0",
+            "tradeId": order.fills[-1].id if order.fills else "",
+            "fee": _okx_fee(order),
             "feeCcy": _fee_ccy(inst, order),
             "rebate": "0",
             "rebateCcy": inst.quote,
@@ -186,13 +186,22 @@ def order_view(engine, inst: Instrument, order: Order) -> dict:
             "tpTriggerPx": "",
             "tpTriggerPxType": "",
             "cTime": ms(order.triggered_at if child else order.created_at),
+            # When the request reached the gateway and left the matching engine (microseconds as
+            # strings, as OKX sends them).
+            "inTime": str(int(order.received_at * 1_000_000)),
+            "outTime": str(int(order.created_at * 1_000_000)),
         }
     )
     return view
 
 
+def _okx_fee(order: Order) -> str:
+    """OKX reports a charged fee as a negative number (a rebate would be positive)."""
+    return s(-order.fee) if order.fee else "0"
+
+
 def fill_view(inst: Instrument, order: Order) -> dict:
-    """All of an order's fills as one trade at its average price (fees are zero)."""
+    """All of an order's fills as one trade at its average price, with the fees they paid."""
     order_id = order.triggered_id if order.is_trigger else order.id
     return {
         "instType": INST_TYPE[inst.market],
@@ -212,7 +221,7 @@ def fill_view(inst: Instrument, order: Order) -> dict:
         "posSide": "net",
         "execType": "T" if order.executes_as_market else "M",
         "feeCcy": _fee_ccy(inst, order),
-        "fee": "0",
+        "fee": _okx_fee(order),
         "ts": ms(order.updated_at),
         "fillTime": ms(order.updated_at),
     }

@@ -101,6 +101,10 @@ class SimControl:
     def fill(self, exchange: str, quantity: object, **which: object) -> dict:
         return self._post("/_sim/fill", {"exchange": exchange, "quantity": str(quantity), **which})
 
+    def fees(self, **body: object) -> object:
+        """Set fee rates: fees(preset="zero"), or fees(exchange=, market=, maker=, taker=)."""
+        return self._post("/_sim/fees", body)
+
     def reset(self) -> object:
         return self._post("/_sim/reset", {})
 

@@ -69,6 +69,7 @@ def test_okx_ticker_reports_the_mark_price(sim, sim_url):
     assert client.fetch_ticker("ETH/USDT")["bid"] == 3123.45
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_okx_balance_is_one_trading_account_over_the_spot_and_futures_wallets(sim, sim_url):
     client, _ = okx_client(
         sim, sim_url, {"spot": {"USDT": "1000", "BTC": "0.5"}, "futures": {"USDT": "2000"}}
@@ -156,6 +157,7 @@ def test_okx_spot_market_buy_can_be_sized_in_quote_currency(sim, sim_url):
     assert (fetched["cost"], fetched["filled"], fetched["info"]["tgtCcy"]) == (600, 0.01, "quote_ccy")
 
 
+@pytest.mark.usefixtures("no_fees")
 @pytest.mark.parametrize("kind", ["spot", "swap"])
 def test_okx_limit_order_rests_until_the_mark_crosses_it(sim, sim_url, kind):
     symbol, amount, quantity = MARKETS[kind]
@@ -238,6 +240,7 @@ def test_okx_stop_limit_order_is_an_algo_order_until_it_fires(sim, sim_url, kind
     )
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_okx_swap_stop_market_closes_a_long_when_the_mark_falls(sim, sim_url):
     client, api_key = okx_client(sim, sim_url)
     client.create_order(SWAP, "market", "buy", 2, None)
@@ -273,6 +276,7 @@ def test_okx_swap_stop_market_closes_a_long_when_the_mark_falls(sim, sim_url):
     assert (done["id"], done["status"]) == (stop["id"], "closed")
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_okx_spot_stop_market_sells_when_the_mark_falls(sim, sim_url):
     client, api_key = okx_client(sim, sim_url)
 
