@@ -13,6 +13,7 @@ from . import control
 from .context import API_KEY, KEY_HEADERS, RECEIVED_AT, SIM, Simulator, exchange_of, json_response
 from .engine import Engine
 from .faults import BYBIT_ONLY, FaultBook
+from .fees import parse_fee_spec
 from .ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -98,9 +99,13 @@ def apply_seed(sim: Simulator, seed: dict) -> None:
 
 
 def create_app(
-    seed: dict | None = None, rate_limits: str = "real", engine: Engine | None = None
+    seed: dict | None = None,
+    rate_limits: str = "real",
+    engine: Engine | None = None,
+    fees: str = "default",
 ) -> web.Application:
-    """The whole simulator: control API plus every adapter module present."""
+    """The whole simulator: control API plus every adapter module present. `fees` is a
+    fees.parse_fee_spec spec: the start-up rates, which /_sim/reset returns to."""
     if rate_limits not in ("real", "off"):
         raise ValueError("rate_limits must be 'real' or 'off'")
     sim = Simulator(
@@ -110,6 +115,7 @@ def create_app(
         seed=seed,
     )
     sim.engine.history_lag = sim.faults.history_lag
+    parse_fee_spec(fees, sim.engine.fees)
     app = web.Application(middlewares=[sim_middleware], client_max_size=4 * 1024 * 1024)
     app[SIM] = sim
     control.add_routes(app)
