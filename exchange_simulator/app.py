@@ -12,7 +12,7 @@ from aiohttp import web
 from . import control
 from .context import API_KEY, KEY_HEADERS, RECEIVED_AT, SIM, Simulator, exchange_of, json_response
 from .engine import Engine
-from .faults import BYBIT_ONLY, FaultBook
+from .faults import EXCHANGE_KINDS, PROCESSING_KINDS, FaultBook
 from .fees import parse_fee_spec
 from .ratelimit import RateLimiter
 
@@ -49,8 +49,8 @@ async def sim_middleware(request: web.Request, handler):
         if kind in ("5xx", "429"):
             responder = sim.fault_responders.get(exchange, default_fault_response)
             response = responder(kind)
-        elif kind in BYBIT_ONLY:
-            if fault.process:
+        elif kind in EXCHANGE_KINDS:
+            if kind in PROCESSING_KINDS and fault.process:
                 await handler(request)  # the work is done; the answer says it failed
             response = sim.fault_responders.get(exchange, default_fault_response)(kind)
         else:

@@ -12,7 +12,11 @@ with probability `error_rate`. Kinds:
   `lost_mode: "close"`, drop the connection;
 - "retcode_10000" / "retcode_10016" (Bybit only): HTTP 200 with retCode 10000 (server timeout) or
   10016 (system error), as Bybit reports server trouble; with `process: true` (the default) the
-  request is carried out first, so the order exists although the answer is an error.
+  request is carried out first, so the order exists although the answer is an error;
+- "okx_50061" (OKX only): code 50061, the sub-account order rate limit (nothing is done);
+- "binance_2015" (Binance only): -2015 "Invalid API-key, IP, or permissions for action." for a
+  key that worked before (give `api_key`): what ccxt turns into DDoSProtection once the same
+  client instance has authenticated successfully.
 Beside the failures, `history_lag_s` hides every order the matching account creates on that
 exchange from look-ups (order queries, open orders, history, trades) for that many seconds, as an
 exchange whose order history lags; the order exists and trades meanwhile.
@@ -25,8 +29,16 @@ from dataclasses import asdict, dataclass
 
 from .models import dec
 
-KINDS = ("timeout", "5xx", "429", "lost_response", "retcode_10000", "retcode_10016")
-BYBIT_ONLY = ("retcode_10000", "retcode_10016")
+# Faults that only one exchange answers, with its own body (its adapter's fault responder).
+EXCHANGE_KINDS = {
+    "retcode_10000": "bybit",
+    "retcode_10016": "bybit",
+    "okx_50061": "okx",
+    "binance_2015": "binance",
+}
+# Of those, the ones that may carry the request out before answering (`process`).
+PROCESSING_KINDS = ("retcode_10000", "retcode_10016")
+KINDS = ("timeout", "5xx", "429", "lost_response", *EXCHANGE_KINDS)
 
 
 @dataclass(slots=True)
@@ -64,8 +76,8 @@ def parse_fault(body: dict) -> Fault:
     lost_mode = str(body.get("lost_mode", "504"))
     if lost_mode not in ("504", "close"):
         raise ValueError('lost_mode must be "504" or "close"')
-    if error in BYBIT_ONLY and body.get("exchange") != "bybit":
-        raise ValueError(f'error {error!r} needs exchange "bybit"')
+    if error in EXCHANGE_KINDS and body.get("exchange") != EXCHANGE_KINDS[error]:
+        raise ValueError(f"error {error!r} needs exchange {EXCHANGE_KINDS[error]!r}")
     lag = float(dec(body.get("history_lag_s", 0) or 0))
     if lag < 0:
         raise ValueError("history_lag_s must not be negative")

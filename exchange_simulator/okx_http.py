@@ -52,6 +52,12 @@ class OkxError(Exception):
         self.data = data or []
 
 
+# OKX's message for 50061; ccxt 4.5.90 maps the code to a plain ExchangeError.
+SUB_ACCOUNT_LIMITED = OkxError(
+    "50061", "You've reached the maximum order rate limit for this account.", status=429
+)
+
+
 class OrderError(Exception):
     """A per-order failure, rendered as `sCode`/`sMsg` in the order's result row."""
 
@@ -171,7 +177,7 @@ def charge(sim: Simulator, hits: list[tuple[Rule, str, float]]) -> None:
         for rule, key, cost in hits:
             if limiter.used(rule, key) + cost > rule.limit:
                 if rule is SUB_ACCOUNT_ORDERS:
-                    raise OkxError("50061", "Sub-account rate limit exceeded", status=429)
+                    raise SUB_ACCOUNT_LIMITED
                 raise too_many_requests()
     for rule, key, cost in hits:
         limiter.hit(rule, key, cost)
@@ -251,6 +257,8 @@ def fault_response(kind: str) -> web.Response:
     """What OKX answers for an injected fault (no work was done)."""
     if kind == "429":
         return error_response(too_many_requests())
+    if kind == "okx_50061":
+        return error_response(SUB_ACCOUNT_LIMITED)
     return envelope([], code="50013", msg="Systems are busy. Please try again later.", status=503)
 
 

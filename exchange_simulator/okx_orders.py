@@ -168,7 +168,8 @@ def _build_request(call: Call, inst: Instrument, raw: dict, algo: bool) -> Order
         order_px = decimal_param(raw.get("orderPx"), "orderPx")
         kind = STOP_MARKET if order_px == -1 else STOP_LIMIT
         price = None if kind == STOP_MARKET else order_px
-        client_id = _client_id(raw, "algoClOrdId", "clOrdId")
+        # order-algo's client id is `algoClOrdId`; a `clOrdId` there (what ccxt sends) is ignored.
+        client_id = _client_id(raw, "algoClOrdId")
     else:
         kind = MARKET if ord_type in ("market", "optimal_limit_ioc") else LIMIT
         if kind == LIMIT:
@@ -220,9 +221,7 @@ def _build_request(call: Call, inst: Instrument, raw: dict, algo: bool) -> Order
 def place_one(call: Call, raw: dict, algo: bool) -> dict:
     """Place one order of a request body; returns its result row (sCode "0" or the failure)."""
     tag = str(raw.get("tag") or "")
-    client_id = (
-        str(raw.get("algoClOrdId") or raw.get("clOrdId") or "") if algo else str(raw.get("clOrdId") or "")
-    )
+    client_id = str(raw.get("algoClOrdId" if algo else "clOrdId") or "")
     try:
         inst = _inst_for(call, raw)
         req = _build_request(call, inst, raw, algo)
@@ -243,13 +242,13 @@ def place_one(call: Call, raw: dict, algo: bool) -> dict:
             "ts": str(call.now_ms),
         }
         if algo:
-            return {"algoId": "", "algoClOrdId": client_id, **row}
+            return {"algoId": "", "algoClOrdId": client_id, **row, "clOrdId": ""}
         return {"ordId": "", **row}
     if algo:
         return {
             "algoId": order.id,
             "algoClOrdId": client_id,
-            "clOrdId": client_id,
+            "clOrdId": "",
             "sCode": "0",
             "sMsg": "",
             "tag": tag,

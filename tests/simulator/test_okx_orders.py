@@ -196,7 +196,7 @@ def test_okx_stop_limit_order_is_an_algo_order_until_it_fires(sim, sim_url, kind
     client, api_key = okx_client(sim, sim_url)
 
     order = client.create_order(
-        symbol, "limit", "buy", amount, 61500, {"triggerPrice": 61000, "clientOrderId": f"stl{kind}1"}
+        symbol, "limit", "buy", amount, 61500, {"triggerPrice": 61000, "algoClOrdId": f"stl{kind}1"}
     )
 
     assert paths(sim, api_key)[-1] == "/api/v5/trade/order-algo"
@@ -251,7 +251,7 @@ def test_okx_swap_stop_market_closes_a_long_when_the_mark_falls(sim, sim_url):
         "sell",
         2,
         None,
-        {"triggerPrice": 58000, "reduceOnly": True, "clientOrderId": "stopA1"},
+        {"triggerPrice": 58000, "reduceOnly": True, "algoClOrdId": "stopA1"},
     )
 
     row = sim.orders(exchange="okx", api_key=api_key)[-1]
@@ -299,11 +299,9 @@ def test_okx_cancel_by_id_and_by_client_order_id_for_normal_and_trigger_orders(s
     limit_a = client.create_order(symbol, "limit", "buy", amount, 55000, {"clientOrderId": "limA"})
     client.create_order(symbol, "limit", "buy", amount, 55100, {"clientOrderId": "limB"})
     trigger_a = client.create_order(
-        symbol, "market", "buy", amount, None, {"triggerPrice": 65000, "clientOrderId": "trgA"}
+        symbol, "market", "buy", amount, None, {"triggerPrice": 65000, "algoClOrdId": "trgA"}
     )
-    client.create_order(
-        symbol, "market", "buy", amount, None, {"triggerPrice": 65100, "clientOrderId": "trgB"}
-    )
+    client.create_order(symbol, "market", "buy", amount, None, {"triggerPrice": 65100, "algoClOrdId": "trgB"})
 
     cancelled = [
         client.cancel_order(limit_a["id"], symbol),
