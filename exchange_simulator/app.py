@@ -9,7 +9,7 @@ import time
 
 from aiohttp import web
 
-from . import control
+from . import control, control_markets
 from .context import API_KEY, KEY_HEADERS, RECEIVED_AT, SIM, Simulator, exchange_of, json_response
 from .engine import Engine
 from .faults import EXCHANGE_KINDS, PROCESSING_KINDS, FaultBook
@@ -119,6 +119,7 @@ def create_app(
     app = web.Application(middlewares=[sim_middleware], client_max_size=4 * 1024 * 1024)
     app[SIM] = sim
     control.add_routes(app)
+    control_markets.add_routes(app)
     for name in ADAPTERS:
         try:
             module = importlib.import_module(f"{__package__}.{name}")

@@ -13,7 +13,7 @@ from .context import SIM, Simulator, json_response, read_json
 from .errors import NotFound, Reject
 from .faults import parse_fault
 from .fees import DEFAULT_RATES
-from .models import FUTURES, Order, dec, fmt
+from .models import FUTURES, HEDGE, ONE_WAY, Order, dec, fmt
 
 
 def order_view(order: Order, engine=None) -> dict:
@@ -69,6 +69,11 @@ def apply_account(sim: Simulator, body: dict) -> None:
         passphrase=body.get("passphrase"),
         balances=body.get("balances") or {},
     )
+    mode = body.get("position_mode")
+    if mode is not None:
+        if mode not in (ONE_WAY, HEDGE):
+            raise ValueError(f"position_mode must be {ONE_WAY!r} or {HEDGE!r}")
+        sim.engine.account(exchange, body["api_key"]).position_mode = mode
 
 
 async def post_prices(request: web.Request) -> web.Response:

@@ -8,6 +8,7 @@ another thread. Adapters translate their exchange's requests into these calls an
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable
@@ -45,9 +46,9 @@ class Engine:
     ) -> None:
         self._lock = threading.RLock()
         self.now = clock
-        self._instrument_list = load_instruments() if instruments is None else instruments
+        # The start-up markets; /_sim/reset returns to them after listings and precision changes.
+        self._startup_instruments = load_instruments() if instruments is None else instruments
         self._default_prices = load_default_prices() if default_prices is None else default_prices
-        self._instruments = {(i.exchange, i.market, i.symbol): i for i in self._instrument_list}
         self.fees = FeeSchedule()
         # (exchange, api_key) -> seconds a new order stays invisible to look-ups (faults.py).
         self.history_lag: Callable[[str, str], float] = lambda exchange, api_key: 0.0
@@ -67,6 +68,8 @@ class Engine:
             self._positions: dict[tuple[str, str, str], Position] = {}
             self._leverage: dict[tuple[str, str, str], int] = {}
             self._marks: dict[tuple[str, str], Decimal] = {}
+            self._instrument_list = copy.deepcopy(self._startup_instruments)
+            self._instruments = {(i.exchange, i.market, i.symbol): i for i in self._instrument_list}
             self._next_id = dict(_FIRST_IDS)
             self._next_trade_id = {name: first // 10 for name, first in _FIRST_IDS.items()}
             self.fees.reset()
@@ -91,6 +94,15 @@ class Engine:
 
     def instruments(self, exchange: str, market: str | None = None) -> list[Instrument]:
         return [i for i in self._instrument_list if i.exchange == exchange and market in (None, i.market)]
+
+    def add_instrument(self, inst: Instrument) -> None:
+        """List a new symbol while running (control API); ValueError if it exists."""
+        key = (inst.exchange, inst.market, inst.symbol)
+        with self._lock:
+            if key in self._instruments:
+                raise ValueError(f"{inst.exchange} {inst.market} {inst.symbol} is already listed")
+            self._instrument_list.append(inst)
+            self._instruments[key] = inst
 
     def find_instrument(self, exchange: str, market: str, symbol: str) -> Instrument | None:
         return self._instruments.get((exchange, market, symbol))

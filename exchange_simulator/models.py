@@ -31,6 +31,10 @@ REJECTED = "rejected"
 EXPIRED = "expired"
 OPEN_STATUSES = frozenset({NEW, PARTIALLY_FILLED})
 
+# Position modes of a futures account.
+ONE_WAY = "one_way"
+HEDGE = "hedge"
+
 # Trigger directions: RISE fires when the mark goes up to the trigger, FALL when it comes down.
 RISE = "rise"
 FALL = "fall"
@@ -101,6 +105,11 @@ class Account:
     passphrase: str | None = None
     # wallet ("spot" / "futures") -> asset -> Balance
     wallets: dict[str, dict[str, Balance]] = field(default_factory=dict)
+    # Futures margin mode per native symbol ("cross" / "isolated"); absent: the exchange default.
+    margin_modes: dict[str, str] = field(default_factory=dict)
+    # ONE_WAY or HEDGE (two-way): set through the control API; the engine trades one-way only,
+    # so adapters refuse orders of a hedge-mode account the way the exchange refuses one-way ones.
+    position_mode: str = "one_way"
 
     def balance(self, wallet: str, asset: str) -> Balance:
         assets = self.wallets.setdefault(wallet, {})

@@ -4,7 +4,7 @@ balance, positions, leverage and account configuration."""
 from __future__ import annotations
 
 from .errors import Reject
-from .models import FUTURES
+from .models import FUTURES, HEDGE
 from .okx_http import (
     EXCHANGE,
     Call,
@@ -187,7 +187,7 @@ async def get_config(call: Call) -> list:
             "uid": call.account.api_key,
             "mainUid": call.account.api_key,
             "acctLv": "2",  # Spot and futures mode
-            "posMode": "net_mode",
+            "posMode": "long_short_mode" if call.account.position_mode == HEDGE else "net_mode",
             "autoLoan": False,
             "greeksType": "PA",
             "level": "Lv1",

@@ -16,7 +16,18 @@ from aiohttp import web
 
 from .errors import NotFound, Reject
 from .matching import limit_marketable, reduces
-from .models import FUTURES, LIMIT, MARKET, SPOT, STOP_LIMIT, STOP_MARKET, Instrument, OrderRequest, fmt
+from .models import (
+    FUTURES,
+    HEDGE,
+    LIMIT,
+    MARKET,
+    SPOT,
+    STOP_LIMIT,
+    STOP_MARKET,
+    Instrument,
+    OrderRequest,
+    fmt,
+)
 from .okx_http import (
     PLACE_ALGO,
     PLACE_BATCH,
@@ -144,8 +155,11 @@ def _build_request(call: Call, inst: Instrument, raw: dict, algo: bool) -> Order
         raise OrderError("50014", "Parameter tdMode can not be empty.")
     if td_mode not in (("cash",) if inst.market == SPOT else ("cross", "isolated")):
         raise param_error("tdMode")
-    if inst.market == FUTURES and raw.get("posSide") not in (None, "", "net"):
-        raise param_error("posSide")  # one-way (net) mode only
+    if inst.market == FUTURES:
+        # Net mode takes no posSide (or "net"); long/short mode needs long / short, whose
+        # two-sided positions the simulator does not trade, so those orders are refused.
+        if call.account.position_mode == HEDGE or raw.get("posSide") not in (None, "", "net"):
+            raise param_error("posSide")
     if raw.get("attachAlgoOrds") or raw.get("slTriggerPx") or raw.get("tpTriggerPx"):
         raise param_error("attachAlgoOrds")  # attached TP/SL are not simulated
     if raw.get("sz") in (None, ""):
