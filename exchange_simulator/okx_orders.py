@@ -182,8 +182,10 @@ def _build_request(call: Call, inst: Instrument, raw: dict, algo: bool) -> Order
         order_px = decimal_param(raw.get("orderPx"), "orderPx")
         kind = STOP_MARKET if order_px == -1 else STOP_LIMIT
         price = None if kind == STOP_MARKET else order_px
-        # order-algo's client id is `algoClOrdId`; a `clOrdId` there (what ccxt sends) is ignored.
-        client_id = _client_id(raw, "algoClOrdId")
+        # order-algo's client id is `algoClOrdId`; OKX takes a `clOrdId` (what ccxt sends) for it:
+        # ccxt's recorded real answer (test/static/response/okx.json, createOrder with
+        # triggerPrice) echoes the clOrdId sent as both algoClOrdId and clOrdId.
+        client_id = _client_id(raw, "algoClOrdId", "clOrdId")
     else:
         kind = MARKET if ord_type in ("market", "optimal_limit_ioc") else LIMIT
         if kind == LIMIT:
@@ -235,7 +237,9 @@ def _build_request(call: Call, inst: Instrument, raw: dict, algo: bool) -> Order
 def place_one(call: Call, raw: dict, algo: bool) -> dict:
     """Place one order of a request body; returns its result row (sCode "0" or the failure)."""
     tag = str(raw.get("tag") or "")
-    client_id = str(raw.get("algoClOrdId" if algo else "clOrdId") or "")
+    client_id = (
+        str(raw.get("algoClOrdId") or raw.get("clOrdId") or "") if algo else str(raw.get("clOrdId") or "")
+    )
     try:
         inst = _inst_for(call, raw)
         req = _build_request(call, inst, raw, algo)
@@ -256,13 +260,13 @@ def place_one(call: Call, raw: dict, algo: bool) -> dict:
             "ts": str(call.now_ms),
         }
         if algo:
-            return {"algoId": "", "algoClOrdId": client_id, **row, "clOrdId": ""}
+            return {"algoId": "", "algoClOrdId": client_id, **row}
         return {"ordId": "", **row}
     if algo:
         return {
             "algoId": order.id,
             "algoClOrdId": client_id,
-            "clOrdId": "",
+            "clOrdId": client_id,
             "sCode": "0",
             "sMsg": "",
             "tag": tag,

@@ -1,6 +1,6 @@
-"""Account-level strictness through real ccxt (issue 11, defects 9, 10 and 12): OKX trigger orders'
-client id is `algoClOrdId`, OKX 50061 (sub-account order rate), and a Binance key that starts
-failing with -2015 after the same client instance authenticated successfully."""
+"""Account-level strictness through real ccxt (issue 11, defects 9, 10 and 12): OKX trigger
+orders' client id (`algoClOrdId`, found only by the algo look-up), OKX 50061 (sub-account order
+rate), and a Binance key that fails with -2015 after the same client instance authenticated."""
 
 from __future__ import annotations
 
@@ -12,17 +12,20 @@ from tests.simulator.strict_support import PERP, funded
 BALANCES = {"spot": {"USDT": "100000", "BTC": "1"}, "futures": {"USDT": "100000"}}
 
 
-def test_okx_trigger_order_ignores_clordid_and_keeps_algoclordid(sim, sim_url):
-    """Defect 12: ccxt sends `clOrdId` to order-algo; OKX's field there is `algoClOrdId`."""
+def test_okx_trigger_order_takes_clordid_as_its_algoclordid(sim, sim_url):
+    """Defect 12 checked against ccxt's recorded real answer (static/response/okx.json): OKX
+    echoes the `clOrdId` ccxt sends to order-algo as the algo order's `algoClOrdId`, so the
+    algo order is found by it through the algo look-up (`algoClOrdId`), not the normal one."""
     client, key = funded(sim, sim_url, "okx", BALANCES)
-    client.create_order(PERP, "market", "buy", 1, None, {"triggerPrice": 65000, "clientOrderId": "plain1"})
-    client.create_order(PERP, "market", "buy", 1, None, {"triggerPrice": 65000, "algoClOrdId": "algo1"})
-
-    assert [o["client_order_id"] for o in sim.orders(api_key=key)] == [None, "algo1"]
+    created = client.create_order(
+        PERP, "market", "buy", 1, None, {"triggerPrice": 65000, "clientOrderId": "plain1"}
+    )
+    assert (created["info"]["algoClOrdId"], created["info"]["clOrdId"]) == ("plain1", "plain1")
+    assert [o["client_order_id"] for o in sim.orders(api_key=key)] == ["plain1"]
     with pytest.raises(ccxt.OrderNotFound):
-        client.fetch_order(None, PERP, {"clientOrderId": "plain1", "trigger": True})
-    found = client.fetch_order(None, PERP, {"clientOrderId": "algo1", "trigger": True})
-    assert found["info"]["algoClOrdId"] == "algo1"
+        client.fetch_order(None, PERP, {"clientOrderId": "plain1"})  # GET /trade/order: not there
+    found = client.fetch_order(None, PERP, {"clientOrderId": "plain1", "trigger": True})
+    assert found["id"] == created["id"]
 
 
 def test_okx_50061_is_a_plain_exchange_error_and_places_nothing(sim, sim_url):
