@@ -179,9 +179,10 @@ def execute_fill(
         pnl = ZERO
     else:
         release_lock(account, order, consumed)
-        pnl = _fill_futures(engine, account, inst, order, qty, price)
         fee, fee_asset = qty * inst.contract_size * price * rate, inst.settle
         account.balance(FUTURES, inst.settle).free -= fee
+        engine.position(account, inst).fees += fee  # before the fill: a closed position resets it
+        pnl = _fill_futures(engine, account, inst, order, qty, price)
     order.fee += fee
     order.fee_asset = fee_asset
     order.fills.append(
@@ -253,6 +254,7 @@ def _fill_futures(
             balance.free += position.margin
             position.margin = ZERO
             position.entry_price = ZERO
+            position.fees = ZERO
     opening = qty - closing
     if opening:
         size = abs(position.qty)

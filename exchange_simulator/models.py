@@ -127,7 +127,8 @@ class Position:
     qty: Decimal = ZERO  # signed: > 0 long, < 0 short (one-way mode)
     entry_price: Decimal = ZERO
     margin: Decimal = ZERO  # initial margin held for the position, in the settle asset
-    realized_pnl: Decimal = ZERO
+    realized_pnl: Decimal = ZERO  # before fees
+    fees: Decimal = ZERO  # trading fees paid on this position since it opened, in the settle asset
     updated_at: float = 0.0
 
 

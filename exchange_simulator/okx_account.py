@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .errors import Reject
 from .models import FUTURES, HEDGE
+from .okx_account_views import balance_view, position_view
 from .okx_http import (
     EXCHANGE,
     Call,
@@ -16,7 +17,7 @@ from .okx_http import (
     ms,
     remember_margin_mode,
 )
-from .okx_views import INST_TYPE, balance_view, instrument_view, position_view, s, ticker_view
+from .okx_views import INST_TYPE, instrument_view, s, ticker_view
 
 INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
 
