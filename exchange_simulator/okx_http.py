@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -235,22 +236,29 @@ def authenticate(call: Call, raw_body: str) -> Account:
 # ---- responses -----------------------------------------------------------------------------------
 
 
-def envelope(data: list, code: str = "0", msg: str = "", status: int = 200) -> web.Response:
-    return json_response({"code": code, "data": data, "msg": msg}, status=status)
+def envelope(
+    data: list, code: str = "0", msg: str = "", status: int = 200, extra: dict | None = None
+) -> web.Response:
+    return json_response({"code": code, "data": data, "msg": msg, **(extra or {})}, status=status)
 
 
 def error_response(exc: OkxError) -> web.Response:
     return envelope(exc.data, code=exc.code, msg=exc.msg, status=exc.status)
 
 
-def results_response(rows: list[dict]) -> web.Response:
-    """Per-order results: code "0" all succeeded, "1" all failed, "2" some failed."""
+def results_response(rows: list[dict], received_at: float | None = None) -> web.Response:
+    """Per-order results: code "0" all succeeded, "1" all failed, "2" some failed. The normal
+    order endpoints also say when the request reached the gateway and when its answer left
+    (`inTime` / `outTime`, microseconds as strings); pass `received_at` for those."""
+    extra = None
+    if received_at is not None:
+        extra = {"inTime": str(int(received_at * 1_000_000)), "outTime": str(int(time.time() * 1_000_000))}
     failed = sum(1 for row in rows if row.get("sCode") != "0")
     if failed == 0:
-        return envelope(rows)
+        return envelope(rows, extra=extra)
     if failed == len(rows):
-        return envelope(rows, code="1", msg="All operations failed")
-    return envelope(rows, code="2", msg="Bulk operation partially succeeded")
+        return envelope(rows, code="1", msg="All operations failed", extra=extra)
+    return envelope(rows, code="2", msg="Bulk operation partially succeeded", extra=extra)
 
 
 def fault_response(kind: str) -> web.Response:

@@ -296,7 +296,7 @@ def _charge_orders(call: Call, orders: list[dict], rule) -> None:
 async def post_order(call: Call) -> web.Response:
     raw = call.body_dict()
     _charge_orders(call, [raw], PLACE_ORDER)
-    return results_response([place_one(call, raw, algo=False)])
+    return results_response([place_one(call, raw, algo=False)], call.now)
 
 
 async def post_batch_orders(call: Call) -> web.Response:
@@ -305,7 +305,7 @@ async def post_batch_orders(call: Call) -> web.Response:
         raise OkxError("51111", f"Maximum {MAX_BATCH} orders can be placed in bulk.")
     # "If there is only one order in the request, it will consume the rate limit of Place order."
     _charge_orders(call, orders, PLACE_ORDER if len(orders) == 1 else PLACE_BATCH)
-    return results_response([place_one(call, raw, algo=False) for raw in orders])
+    return results_response([place_one(call, raw, algo=False) for raw in orders], call.now)
 
 
 async def post_order_algo(call: Call) -> web.Response:

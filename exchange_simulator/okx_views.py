@@ -185,10 +185,6 @@ def order_view(engine, inst: Instrument, order: Order) -> dict:
             "tpTriggerPx": "",
             "tpTriggerPxType": "",
             "cTime": ms(order.triggered_at if child else order.created_at),
-            # When the request reached the gateway and left the matching engine (microseconds as
-            # strings, as OKX sends them).
-            "inTime": str(int(order.received_at * 1_000_000)),
-            "outTime": str(int(order.created_at * 1_000_000)),
         }
     )
     return view
