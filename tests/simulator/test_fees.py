@@ -27,6 +27,8 @@ def test_a_spot_market_buy_pays_its_fee_in_the_coin_received(sim, sim_url, excha
     client.create_order(SPOT, "market", "buy", 0.01, 60000)
     fee = D("0.01") * SPOT_RATE[exchange]
     assert spot_free(sim, exchange, key, "BTC") == D("0.01") - fee
+    (order,) = sim.orders(api_key=key)
+    assert (D(order["fee"]), order["fee_asset"]) == (fee, "BTC")
     assert spot_free(sim, exchange, key, "USDT") == D("400")
 
 
