@@ -13,6 +13,9 @@ with probability `error_rate`. Kinds:
 - "retcode_10000" / "retcode_10016" (Bybit only): HTTP 200 with retCode 10000 (server timeout) or
   10016 (system error), as Bybit reports server trouble; with `process: true` (the default) the
   request is carried out first, so the order exists although the answer is an error;
+- "binance_1007" (Binance only): HTTP 503 with -1007 "Timeout waiting for response from backend
+  server. Send status unknown; execution status unknown."; with `process: true` (the default) the
+  order is placed behind it;
 - "okx_50061" (OKX only): code 50061, the sub-account order rate limit (nothing is done);
 - "binance_2015" (Binance only): -2015 "Invalid API-key, IP, or permissions for action." for a
   key that worked before (give `api_key`): what ccxt turns into DDoSProtection once the same
@@ -35,9 +38,10 @@ EXCHANGE_KINDS = {
     "retcode_10016": "bybit",
     "okx_50061": "okx",
     "binance_2015": "binance",
+    "binance_1007": "binance",
 }
 # Of those, the ones that may carry the request out before answering (`process`).
-PROCESSING_KINDS = ("retcode_10000", "retcode_10016")
+PROCESSING_KINDS = ("retcode_10000", "retcode_10016", "binance_1007")
 KINDS = ("timeout", "5xx", "429", "lost_response", *EXCHANGE_KINDS)
 
 

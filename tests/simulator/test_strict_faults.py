@@ -103,3 +103,17 @@ def test_fault_rules_of_different_kinds_apply_to_the_same_requests(sim, sim_url)
     assert len(sim.orders(api_key=key)) == 3  # each request was carried out
     sim.faults(exchange="bybit", path_contains=create)  # an inert rule clears both
     assert sim._get("/_sim/faults")["faults"] == []
+
+
+def test_binance_1007_says_status_unknown_while_the_order_was_placed(sim, sim_url):
+    """Defect 3: with a lagging history, a look-up right after -1007 says "unknown order"."""
+    client, key = funded(sim, sim_url, "binance", BALANCES)
+    sim.faults(exchange="binance", path_contains="/fapi/v1/order", error="binance_1007", fail_next_n=1)
+    sim.faults(exchange="binance", api_key=key, history_lag_s=0.6)
+    with pytest.raises(ccxt.RequestTimeout, match="-1007"):  # what ccxt makes of it
+        client.create_order(PERP, "market", "buy", 0.01, None, {"clientOrderId": "unknown1"})
+    with pytest.raises(ccxt.OrderNotFound):
+        client.fetch_order(None, PERP, {"clientOrderId": "unknown1"})
+    assert [o["status"] for o in sim.orders(api_key=key)] == ["filled"]
+    time.sleep(0.7)
+    assert client.fetch_order(None, PERP, {"clientOrderId": "unknown1"})["status"] == "closed"
