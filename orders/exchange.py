@@ -19,6 +19,7 @@ from accounts.crypto import decrypt
 from orders import ratelimit, ratelimit_rules
 from orders.exchange_types import (
     AuthenticationFailed,
+    ConnectionCheck,
     ExchangeError,
     ExchangeOrder,
     ExchangeUnavailable,
@@ -510,3 +511,76 @@ class ExchangeClient:
             is_trigger=is_trigger,
             triggered_order_id=str(triggered_id) if triggered_id else None,
         )
+
+
+# --- connection check (the admin's "Test connection") ----------------------------------------
+# Self-contained: the key's balance, permissions, IP whitelist and the exchange's clock, read
+# with each exchange's own endpoint for key permissions. Never raises for exchange errors.
+
+CHECK_CURRENCY = "USDT"
+
+
+def account_check(account) -> ConnectionCheck:
+    """Read balances, key permissions and the clock offset of the account's exchange."""
+    client = client_for(account)
+    check = ConnectionCheck()
+    _check_step(check, "clock", lambda: _check_clock(client, check))
+    for market_type in ("SPOT", "FUTURES"):
+        _check_step(
+            check,
+            f"balance {market_type}",
+            lambda m=market_type: check.balances.__setitem__(m, str(client.balance(m, CHECK_CURRENCY))),
+        )
+    permissions = {"BINANCE": _binance_permissions, "BYBIT": _bybit_permissions, "OKX": _okx_permissions}
+    _check_step(check, "permissions", lambda: permissions[account.exchange](client, check))
+    logger.info("account %s connection check: ok=%s errors=%s", account.pk, check.ok, len(check.errors))
+    return check
+
+
+def _check_step(check: ConnectionCheck, name: str, step) -> None:
+    try:
+        step()
+    except ExchangeError as error:
+        check.errors.append(f"{name}: {error}")
+
+
+def _check_clock(client: ExchangeClient, check: ConnectionCheck) -> None:
+    before = time.time() * 1000
+    server_ms = client._call("query", "SPOT", client._ccxt.fetch_time)
+    after = time.time() * 1000
+    check.clock_offset_ms = round(float(server_ms) - (before + after) / 2, 1)
+
+
+def _signed(client: ExchangeClient, method_name: str) -> dict:
+    return client._call("query", "SPOT", getattr(client._ccxt, method_name), {})
+
+
+def _binance_permissions(client: ExchangeClient, check: ConnectionCheck) -> None:
+    # GET /sapi/v1/account/apiRestrictions: {"ipRestrict", "enableWithdrawals",
+    # "enableSpotAndMarginTrading", "enableFutures", ...}
+    found = _signed(client, "sapi_get_account_apirestrictions")
+    check.can_trade = bool(found.get("enableSpotAndMarginTrading") or found.get("enableFutures"))
+    check.withdrawals_enabled = bool(found.get("enableWithdrawals"))
+    check.ip_restricted = bool(found.get("ipRestrict"))
+
+
+def _bybit_permissions(client: ExchangeClient, check: ConnectionCheck) -> None:
+    # GET /v5/user/query-api: result {"readOnly": 0|1, "permissions": {"Spot": ["SpotTrade"],
+    # "ContractTrade": ["Order", "Position"], "Wallet": [..., "Withdraw"?]}, "ips": ["*"] | [...]}
+    result = (_signed(client, "private_get_v5_user_query_api") or {}).get("result") or {}
+    permissions = result.get("permissions") or {}
+    trades = bool(permissions.get("Spot") or permissions.get("ContractTrade"))
+    check.can_trade = trades and str(result.get("readOnly")) == "0"
+    check.withdrawals_enabled = "Withdraw" in (permissions.get("Wallet") or [])
+    ips = [ip for ip in result.get("ips") or [] if ip and ip != "*"]
+    check.ip_restricted, check.ip_whitelist = bool(ips), ips
+
+
+def _okx_permissions(client: ExchangeClient, check: ConnectionCheck) -> None:
+    # GET /api/v5/account/config: data[0] {"perm": "read_only,trade[,withdraw]", "ip": "a,b"}
+    data = (_signed(client, "private_get_account_config") or {}).get("data") or [{}]
+    perms = {p.strip() for p in str(data[0].get("perm") or "").split(",")}
+    check.can_trade = "trade" in perms
+    check.withdrawals_enabled = "withdraw" in perms
+    ips = [ip.strip() for ip in str(data[0].get("ip") or "").split(",") if ip.strip()]
+    check.ip_restricted, check.ip_whitelist = bool(ips), ips

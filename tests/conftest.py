@@ -47,6 +47,7 @@ def make(db):
 def fake_exchange(monkeypatch):
     fake = FakeExchange()
     monkeypatch.setattr("orders.exchange.client_for", fake.client)
+    monkeypatch.setattr("orders.exchange.account_check", fake.account_check)
     return fake
 
 

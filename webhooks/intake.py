@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -234,6 +235,7 @@ def _accept_orders(log, strategy, links, signal, started, skipped) -> Outcome:
         if first is not None:
             return _duplicate(log, first, started)
         jobs = order_services.orders_create_for_signal(log=log, strategy=strategy, links=links, signal=signal)
+    log.committed_at = timezone.now()  # saved with the answer: no extra write on the hot path
     status, result, log_status = order_services.signal_collect(
         log=log, signal=signal, job_ids=[job.pk for job in jobs], started=started, skipped_accounts=skipped
     )
@@ -246,6 +248,7 @@ def _accept_cancel(log, strategy, links, signal, started) -> Outcome:
         if first is not None:
             return _duplicate(log, first, started)
         jobs = order_services.cancel_jobs_create(log=log, strategy=strategy, links=links, signal=signal)
+    log.committed_at = timezone.now()
     status, result, log_status = order_services.cancel_collect(
         log=log, job_ids=[job.pk for job in jobs], started=started
     )
@@ -261,7 +264,8 @@ def _finish(log, status, result, log_status, started) -> Outcome:
     }
     log.http_status, log.response = status, body
     log.duration_ms = (time.monotonic() - started) * 1000
-    fields = ["http_status", "response", "duration_ms"]
+    log.answered_at = timezone.now()
+    fields = ["http_status", "response", "duration_ms", "committed_at", "answered_at"]
     if log_status:
         log.status = log_status
         fields.append("status")
