@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "strategies",
     "webhooks",
     "orders",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
