@@ -1,9 +1,15 @@
 """The dashboard's hourly rollup: per hour, owner, exchange and strategy, what the signals did.
 Written by the rollup (a schedule, and the dashboard itself for hours it finds missing); the
-signal path never writes here."""
+signal path never writes here. Every number is a column, so a week is summed by the database."""
 
 from django.conf import settings
 from django.db import models
+
+# Upper bounds (ms) of the arrival → exchange histogram; one more bucket holds everything slower.
+LATENCY_BUCKETS_MS = [10, 20, 30, 40, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000]
+LATENCY_BUCKETS_MS += [5000, 10000]
+LATENCY_FIELDS = [f"latency_{index:02d}" for index in range(len(LATENCY_BUCKETS_MS) + 1)]
+COUNT_FIELDS = ["signals", "runs", "succeeded", "failed", "refused_requests"]
 
 
 class HourlyStat(models.Model):
@@ -18,9 +24,6 @@ class HourlyStat(models.Model):
     succeeded = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     refused_requests = models.PositiveIntegerField(default=0)
-    # Counts of arrival → first order sent, per bucket of dashboard.rollup.LATENCY_BUCKETS_MS.
-    latency_counts = models.JSONField(default=list)
-    errors = models.JSONField(default=dict, help_text='{"order:<kind>" | "code:<error_code>": count}')
 
     class Meta:
         indexes = [models.Index(fields=["hour"])]
@@ -29,8 +32,28 @@ class HourlyStat(models.Model):
         return f"{self.hour:%Y-%m-%d %H}h {self.exchange or '-'} {self.strategy_id}"
 
 
+# latency_00 … latency_18: arrival → first order sent, counted per bucket of LATENCY_BUCKETS_MS.
+for _name in LATENCY_FIELDS:
+    HourlyStat.add_to_class(_name, models.PositiveIntegerField(default=0))
+
+
+class HourlyError(models.Model):
+    """Errors per hour: `key` is "order:<error kind>" or "code:<refused request's error_code>"."""
+
+    hour = models.DateTimeField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=60)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["hour"])]
+
+    def __str__(self):
+        return f"{self.hour:%Y-%m-%d %H}h {self.key}: {self.count}"
+
+
 class RolledHour(models.Model):
-    """An hour whose HourlyStat rows are written (an hour without signals has none)."""
+    """An hour whose rollup rows are written (an hour without signals has none)."""
 
     hour = models.DateTimeField(unique=True)
     rolled_at = models.DateTimeField(auto_now=True)

@@ -13,33 +13,12 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from dashboard.models import HourlyStat, RolledHour
+from dashboard.models import LATENCY_BUCKETS_MS, LATENCY_FIELDS, HourlyError, HourlyStat, RolledHour
 from orders.error_kinds import error_kind
 from orders.models import AccountJob, Order, OrderStatus
 from orders.reports import SUCCESSFUL
 
 FINAL_AFTER = timedelta(minutes=10)
-# Upper bounds (ms) of the arrival → exchange histogram; the last bucket is everything slower.
-LATENCY_BUCKETS_MS = [
-    10,
-    20,
-    30,
-    40,
-    50,
-    75,
-    100,
-    150,
-    200,
-    300,
-    500,
-    750,
-    1000,
-    1500,
-    2000,
-    3000,
-    5000,
-    10000,
-]
 HOUR = timedelta(hours=1)
 
 
@@ -125,24 +104,36 @@ def hours_roll(*, start: datetime, end: datetime) -> int:
         hour += HOUR
     if not hours:
         return 0
-    stats = stats_compute(start=hours[0], end=hours[-1] + HOUR)
+    end = hours[-1] + HOUR
+    stats = stats_compute(start=hours[0], end=end)
+    errors: dict[tuple, int] = defaultdict(int)
+    for (hour, owner_id, _exchange, _strategy), stat in stats.items():
+        for key, count in stat.errors.items():
+            errors[(hour, owner_id, key)] += count
     with transaction.atomic():
-        HourlyStat.objects.filter(hour__gte=hours[0], hour__lt=hours[-1] + HOUR).delete()
+        HourlyStat.objects.filter(hour__gte=hours[0], hour__lt=end).delete()
+        HourlyError.objects.filter(hour__gte=hours[0], hour__lt=end).delete()
         HourlyStat.objects.bulk_create(
-            HourlyStat(
-                hour=key[0],
-                owner_id=key[1],
-                exchange=key[2],
-                strategy_id=key[3],
-                signals=len(stat.signals),
-                runs=stat.runs,
-                succeeded=stat.succeeded,
-                failed=stat.failed,
-                refused_requests=stat.refused_requests,
-                latency_counts=stat.latency_counts,
-                errors=stat.errors,
-            )
-            for key, stat in stats.items()
+            (
+                HourlyStat(
+                    hour=key[0],
+                    owner_id=key[1],
+                    exchange=key[2],
+                    strategy_id=key[3],
+                    signals=len(stat.signals),
+                    runs=stat.runs,
+                    succeeded=stat.succeeded,
+                    failed=stat.failed,
+                    refused_requests=stat.refused_requests,
+                    **dict(zip(LATENCY_FIELDS, stat.latency_counts, strict=True)),
+                )
+                for key, stat in stats.items()
+            ),
+            batch_size=500,
+        )
+        HourlyError.objects.bulk_create(
+            (HourlyError(hour=h, owner_id=o, key=k[:60], count=n) for (h, o, k), n in errors.items()),
+            batch_size=500,
         )
         RolledHour.objects.filter(hour__in=hours).delete()
         RolledHour.objects.bulk_create(RolledHour(hour=h) for h in hours)

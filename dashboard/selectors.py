@@ -5,13 +5,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ExchangeAccount
-from dashboard.models import HourlyStat
-from dashboard.rollup import FINAL_AFTER, HOUR, LATENCY_BUCKETS_MS, hour_of, rollup_missing, stats_compute
+from dashboard.models import COUNT_FIELDS, LATENCY_BUCKETS_MS, LATENCY_FIELDS, HourlyError, HourlyStat
+from dashboard.rollup import FINAL_AFTER, HOUR, hour_of, rollup_missing, stats_compute
 from orders.error_kinds import LABELS, error_kind_q
 from orders.models import Order, OrderStatus, RateLimitBlock
 from strategies.models import Strategy
@@ -31,17 +31,13 @@ class Group:
     succeeded: int = 0
     failed: int = 0
     refused_requests: int = 0
-    latency_counts: list = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS_MS) + 1))
+    latency_counts: list = field(default_factory=lambda: [0] * len(LATENCY_FIELDS))
 
-    def add(self, index: int, row) -> None:
-        self.per_hour[index] += row.signals
-        self.signals += row.signals
-        self.runs += row.runs
-        self.succeeded += row.succeeded
-        self.failed += row.failed
-        self.refused_requests += row.refused_requests
-        for bucket, count in enumerate(row.latency_counts):
-            self.latency_counts[bucket] += count
+    def add(self, sums: dict) -> None:
+        for name in COUNT_FIELDS:
+            setattr(self, name, getattr(self, name) + (sums.get(name) or 0))
+        for bucket, name in enumerate(LATENCY_FIELDS):
+            self.latency_counts[bucket] += sums.get(name) or 0
 
     @property
     def success_rate(self) -> float | None:
@@ -72,46 +68,57 @@ class Group:
 
 
 @dataclass
-class _Row:  # a live Stat shaped like a HourlyStat row
-    hour: datetime
-    owner_id: int | None
-    exchange: str
-    strategy_id: int | None
-    signals: int
-    runs: int
-    succeeded: int
-    failed: int
-    refused_requests: int
-    latency_counts: list
-    errors: dict
+class _Window:
+    """What the groups are built from: sums per (exchange, strategy), signals per hour per
+    exchange and per strategy, error counts."""
+
+    totals: list = field(default_factory=list)  # dicts with exchange, strategy_id and SUMS
+    hourly: list = field(default_factory=list)  # (hour, exchange or None, strategy_id or None, signals)
+    errors: dict = field(default_factory=dict)
 
 
-def _rows(*, start: datetime, now: datetime, user) -> list:
-    """Rollup rows of the final hours, and live rows of the hours after them."""
-    rollup_missing(since=start, now=now)
-    live_from = hour_of(now - FINAL_AFTER)
-    stored = HourlyStat.objects.filter(hour__gte=start, hour__lt=live_from)
+SUMS = [*COUNT_FIELDS, *LATENCY_FIELDS]
+
+
+def _stored(*, start: datetime, end: datetime, user) -> _Window:
+    """The rollup's final hours in [start, end), summed by the database: four queries on the
+    hour index, whatever the number of signals."""
+    stats = HourlyStat.objects.filter(hour__gte=start, hour__lt=end)
+    errors = HourlyError.objects.filter(hour__gte=start, hour__lt=end)
     if not user.is_superuser:
-        stored = stored.filter(owner=user)
-    rows = list(stored)
-    for (hour, owner_id, exchange, strategy_id), stat in stats_compute(start=live_from, end=now).items():
-        if user.is_superuser or owner_id == user.pk:
-            rows.append(
-                _Row(
-                    hour,
-                    owner_id,
-                    exchange,
-                    strategy_id,
-                    len(stat.signals),
-                    stat.runs,
-                    stat.succeeded,
-                    stat.failed,
-                    stat.refused_requests,
-                    stat.latency_counts,
-                    stat.errors,
-                )
-            )
-    return rows
+        stats, errors = stats.filter(owner=user), errors.filter(owner=user)
+    window = _Window()
+    window.totals = list(
+        stats.values("exchange", "strategy_id").annotate(**{name: Sum(name) for name in SUMS}).order_by()
+    )
+    by_exchange = stats.exclude(exchange="").values_list("hour", "exchange").annotate(n=Sum("signals"))
+    window.hourly += [(hour, exchange, None, n) for hour, exchange, n in by_exchange.order_by()]
+    by_strategy = stats.exclude(strategy=None).values_list("hour", "strategy_id").annotate(n=Sum("signals"))
+    window.hourly += [(hour, None, strategy, n) for hour, strategy, n in by_strategy.order_by()]
+    window.errors = dict(errors.values_list("key").annotate(n=Sum("count")).order_by())
+    return window
+
+
+def _live(*, start: datetime, end: datetime, user, window: _Window) -> None:
+    """The hours not final yet, computed from the signal tables and added to `window`."""
+    for (hour, owner_id, exchange, strategy_id), stat in stats_compute(start=start, end=end).items():
+        if not (user.is_superuser or owner_id == user.pk):
+            continue
+        sums = {
+            "signals": len(stat.signals),
+            "runs": stat.runs,
+            "succeeded": stat.succeeded,
+            "failed": stat.failed,
+            "refused_requests": stat.refused_requests,
+            **dict(zip(LATENCY_FIELDS, stat.latency_counts, strict=True)),
+        }
+        window.totals.append({"exchange": exchange, "strategy_id": strategy_id, **sums})
+        if exchange:
+            window.hourly.append((hour, exchange, None, sums["signals"]))
+        if strategy_id:
+            window.hourly.append((hour, None, strategy_id, sums["signals"]))
+        for key, count in stat.errors.items():
+            window.errors[key] = window.errors.get(key, 0) + count
 
 
 def dashboard_data(*, user, window: str = "24h", now: datetime | None = None) -> dict:
@@ -119,22 +126,29 @@ def dashboard_data(*, user, window: str = "24h", now: datetime | None = None) ->
     now = now or timezone.now()
     hours = WINDOWS.get(window, 24)
     start = hour_of(now) - (hours - 1) * HOUR
-    rows = _rows(start=start, now=now, user=user)
+    rollup_missing(since=start, now=now)
+    live_from = hour_of(now - FINAL_AFTER)
+    data = _stored(start=start, end=live_from, user=user)
+    _live(start=live_from, end=now, user=user, window=data)
     total = Group("all", [0] * hours)
     exchanges: dict[str, Group] = {}
     strategies: dict[int, Group] = {}
-    errors: dict[str, int] = {}
-    for row in rows:
-        index = int((row.hour - start) / HOUR)
+    for sums in data.totals:
+        total.add(sums)
+        if sums["exchange"]:
+            exchanges.setdefault(sums["exchange"], Group(sums["exchange"], [0] * hours)).add(sums)
+        if sums["strategy_id"]:
+            strategy = sums["strategy_id"]
+            strategies.setdefault(strategy, Group(str(strategy), [0] * hours)).add(sums)
+    for hour, exchange, strategy, signals in data.hourly:
+        index = int((hour - start) / HOUR)
         if not 0 <= index < hours:
             continue
-        total.add(index, row)
-        if row.exchange:
-            exchanges.setdefault(row.exchange, Group(row.exchange, [0] * hours)).add(index, row)
-        if row.strategy_id:
-            strategies.setdefault(row.strategy_id, Group(str(row.strategy_id), [0] * hours)).add(index, row)
-        for key, count in row.errors.items():
-            errors[key] = errors.get(key, 0) + count
+        if exchange:
+            exchanges[exchange].per_hour[index] += signals
+            total.per_hour[index] += signals  # every routed signal has its exchange
+        if strategy and strategy in strategies:
+            strategies[strategy].per_hour[index] += signals
     names = dict(Strategy.objects.filter(pk__in=strategies).values_list("pk", "group_name"))
     for pk, group in strategies.items():
         group.label = names.get(pk, f"#{pk}")
@@ -146,7 +160,7 @@ def dashboard_data(*, user, window: str = "24h", now: datetime | None = None) ->
         "total": total,
         "by_exchange": sorted(exchanges.values(), key=lambda g: g.label),
         "by_strategy": sorted(strategies.values(), key=lambda g: -g.signals),
-        "errors": _errors(errors, start),
+        "errors": _errors(data.errors, start),
         **_accounts_in_trouble(user=user, now=now),
         **_stuck(user=user, now=now),
     }

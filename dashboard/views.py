@@ -5,7 +5,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from dashboard import svg
-from dashboard.rollup import HOUR, LATENCY_BUCKETS_MS
+from dashboard.models import LATENCY_BUCKETS_MS
+from dashboard.rollup import HOUR
 from dashboard.selectors import WINDOWS, dashboard_data
 
 

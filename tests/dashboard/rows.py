@@ -5,6 +5,8 @@ import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db.models import OuterRef, Subquery
+
 from orders.models import AccountJob, Order, OrderStatus
 from webhooks.models import WebhookLog
 
@@ -94,8 +96,11 @@ def generate(
         )
     AccountJob.objects.bulk_create(jobs, batch_size=2000)
     Order.objects.bulk_create(orders, batch_size=2000)
-    # created_at is auto_now_add; the dashboard's account runs use the log's arrival, and the
-    # stuck-order and trouble lists use updated_at, which "now" is right for.
+    # created_at / updated_at are set by Django to now; a real order's are near its arrival.
+    arrival = Subquery(WebhookLog.objects.filter(pk=OuterRef("webhook_log_id")).values("received_at")[:1])
+    ours = {"webhook_log_id__gte": created[0].pk, "webhook_log_id__lte": created[-1].pk} if created else {}
+    Order.objects.filter(**ours).update(created_at=arrival, updated_at=arrival)
+    AccountJob.objects.filter(**ours).update(created_at=arrival)
     return {
         "signals": sum(1 for p in plans if p is not None),
         "refused_requests": sum(1 for p in plans if p is None),
