@@ -12,7 +12,7 @@ from aiohttp import web
 from . import control
 from .context import API_KEY, KEY_HEADERS, RECEIVED_AT, SIM, Simulator, exchange_of, json_response
 from .engine import Engine
-from .faults import FaultBook
+from .faults import ANSWERED_WITHOUT_PROCESSING, FaultBook
 from .ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,8 @@ ADAPTERS = ("binance", "bybit", "okx")
 def default_fault_response(kind: str) -> web.Response:
     if kind == "429":
         return json_response({"error": "too many requests"}, status=429, headers={"Retry-After": "1"})
+    if kind == "auth":
+        return json_response({"error": "invalid api key"}, status=401)
     return web.Response(status=503, text="503 Service Temporarily Unavailable")
 
 
@@ -45,7 +47,7 @@ async def sim_middleware(request: web.Request, handler):
             if fault.latency_ms:
                 await asyncio.sleep(fault.latency_ms / 1000)
             kind = sim.faults.decide(fault)
-        if kind in ("5xx", "429"):
+        if kind in ANSWERED_WITHOUT_PROCESSING:
             responder = sim.fault_responders.get(exchange, default_fault_response)
             response = responder(kind)
         else:

@@ -6,6 +6,8 @@ For each matching request: sleep `latency_ms`; then fail if `fail_next_n` > 0 (d
 with probability `error_rate`. Kinds:
 - "5xx": answer the exchange's 5xx without processing the request;
 - "429": answer the exchange's rate-limit error without processing;
+- "auth": answer the exchange's invalid-API-key error without processing (a definite refusal:
+  nothing was done, e.g. a key revoked for a while and restored);
 - "timeout": process the request, then answer after `timeout_s` (default 30 s: longer than a
   client's timeout, so the client gives up while the order exists);
 - "lost_response": process the request (the order IS placed), then answer 504 or, with
@@ -19,7 +21,8 @@ from dataclasses import asdict, dataclass
 
 from .models import dec
 
-KINDS = ("timeout", "5xx", "429", "lost_response")
+KINDS = ("timeout", "5xx", "429", "auth", "lost_response")
+ANSWERED_WITHOUT_PROCESSING = ("5xx", "429", "auth")
 
 
 @dataclass(slots=True)

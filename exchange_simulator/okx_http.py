@@ -251,6 +251,8 @@ def fault_response(kind: str) -> web.Response:
     """What OKX answers for an injected fault (no work was done)."""
     if kind == "429":
         return error_response(too_many_requests())
+    if kind == "auth":
+        return error_response(OkxError("50111", "Invalid OK-ACCESS-KEY", status=401))
     return envelope([], code="50013", msg="Systems are busy. Please try again later.", status=503)
 
 
