@@ -17,6 +17,7 @@ from dashboard.models import LATENCY_BUCKETS_MS, LATENCY_FIELDS, HourlyError, Ho
 from orders.error_kinds import error_kind
 from orders.models import AccountJob, Order, OrderStatus
 from orders.reports import SUCCESSFUL
+from webhooks.models import WebhookLog
 
 FINAL_AFTER = timedelta(minutes=10)
 HOUR = timedelta(hours=1)
@@ -49,8 +50,6 @@ Key = tuple  # (hour, owner_id, exchange, strategy_id)
 def stats_compute(*, start: datetime, end: datetime) -> dict[Key, Stat]:
     """The rollup of signals that arrived in [start, end), per hour, owner, exchange, strategy.
     Three queries, each bounded by the indexed arrival time."""
-    from webhooks.models import WebhookLog
-
     stats: dict[Key, Stat] = defaultdict(Stat)
     window = {"webhook_log__received_at__gte": start, "webhook_log__received_at__lt": end}
     outcome: dict[tuple, list] = defaultdict(list)  # (log, account) -> [statuses]

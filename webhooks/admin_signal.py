@@ -13,9 +13,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.rollup import hour_invalidate
-from orders.signal_actions import RetryRefused, signal_cancel_open, signal_retry_failed
 from webhooks.matrix import signal_matrix
 from webhooks.models import WebhookLog
+from webhooks.signal_actions import RetryRefused, signal_cancel_open, signal_retry_failed
 
 
 class ErrorCodeFilter(admin.SimpleListFilter):

@@ -11,9 +11,9 @@ from accounts.models import ExchangeAccount
 from orders.connection import account_connection_test
 from orders.exchange_types import ConnectionCheck, OrderRejected
 from orders.models import AccountJob, Order, OrderStatus
-from orders.signal_actions import RetryRefused, signal_cancel_open, signal_retry_failed
 from tests import factories
 from webhooks.models import WebhookLog
+from webhooks.signal_actions import RetryRefused, signal_cancel_open, signal_retry_failed
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from orders import exchange
 from orders.cancellation import CANCELLED, FAILED, order_cancel
 from orders.lifecycle import order_update
 from orders.models import OPEN_STATUSES, AccountJob, Order, OrderEvent, OrderStatus
+from webhooks.models import WebhookLog
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,6 @@ def signal_retry_failed(*, log) -> RetryResult:
     placed, on their accounts' jobs. Raises RetryRefused while any order of the signal is
     PROCESSING (its outcome is unknown until the sweeper settles it), while a job still runs,
     for cancel signals, old signals, or when nothing was refused."""
-    from webhooks.models import WebhookLog
-
     with transaction.atomic():
         # Row locks: two operators clicking at once re-run the accounts once.
         log = WebhookLog.objects.select_for_update().get(pk=log.pk)
