@@ -12,8 +12,10 @@ from django.utils import timezone
 from accounts.models import ExchangeAccount
 from dashboard.models import COUNT_FIELDS, LATENCY_BUCKETS_MS, LATENCY_FIELDS, HourlyError, HourlyStat
 from dashboard.rollup import FINAL_AFTER, HOUR, hour_of, rollup_missing, stats_compute
+from orders import ratelimit
 from orders.error_kinds import LABELS, error_kind_q
-from orders.models import Order, OrderStatus, RateLimitBlock
+from orders.models import Order, OrderStatus
+from orders.ratelimit_rules import ip_limit_key
 from strategies.models import Strategy
 
 WINDOWS = {"24h": 24, "7d": 24 * 7}
@@ -188,7 +190,7 @@ def _errors(counts: dict, start: datetime) -> list[dict]:
 
 def _accounts_in_trouble(*, user, now: datetime) -> dict:
     """Accounts with an authentication or rate-limit failure in the last 24 hours, or whose last
-    connection test failed; the database limiter's active IP blocks."""
+    connection test failed; the exchanges' IP limits under a block."""
     recent = Order.objects.filter(status=OrderStatus.REJECTED, updated_at__gte=now - timedelta(hours=24))
     accounts = ExchangeAccount.objects.all()
     if not user.is_superuser:
@@ -207,8 +209,23 @@ def _accounts_in_trouble(*, user, now: datetime) -> dict:
         .values("pk", "label", "exchange", "last_checked_at")
         .order_by("-last_checked_at")[:20]
     )
-    blocks = list(RateLimitBlock.objects.filter(until__gt=now.timestamp()).values("key", "until")[:20])
-    return {"trouble": trouble, "failed_checks": failed_checks, "ip_blocks": blocks}
+    return {"trouble": trouble, "failed_checks": failed_checks, "ip_blocks": _ip_blocks()}
+
+
+def _ip_blocks() -> list[dict]:
+    """The exchanges' per-IP limits under a block now (Retry-After, Binance 418, Bybit 403), read
+    from the shared limiter whichever backend it uses (Redis or the database)."""
+    markets: dict[str, list] = {}  # one key may hold several markets (Bybit's IP limit is shared)
+    for exchange in ("BINANCE", "BYBIT", "OKX"):
+        for market_type in ("SPOT", "FUTURES"):
+            markets.setdefault(ip_limit_key(exchange, market_type), []).append((exchange, market_type))
+    blocks = []
+    for key, pairs in markets.items():
+        seconds = ratelimit.blocked_for(key=key)
+        if seconds > 0:
+            label = f"{pairs[0][0]} " + "+".join(market for _exchange, market in pairs)
+            blocks.append({"key": label, "seconds": round(seconds)})
+    return blocks
 
 
 def _stuck(*, user, now: datetime) -> dict:

@@ -130,3 +130,16 @@ def test_stuck_orders_are_listed(history, superuser):
     )
     data = dashboard_data(user=superuser)
     assert data["stuck_count"] == 1 and data["stuck"][0].pk == order.pk
+
+
+def test_an_ip_block_of_the_shared_limiter_is_shown(superuser):
+    from orders import ratelimit
+    from orders.ratelimit_rules import ip_limit_key
+
+    ratelimit.block(key=ip_limit_key("BYBIT", "FUTURES"), seconds=600)
+    try:
+        blocks = dashboard_data(user=superuser)["ip_blocks"]
+    finally:
+        ratelimit.reset(prefix=ip_limit_key("BYBIT", "FUTURES"))
+    assert [b["key"] for b in blocks] == ["BYBIT SPOT+FUTURES"]  # Bybit counts both on one IP limit
+    assert 0 < blocks[0]["seconds"] <= 600
