@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dashboard.models import LATENCY_BUCKETS_MS, LATENCY_FIELDS, HourlyError, HourlyStat, RolledHour
@@ -110,6 +110,15 @@ def hours_roll(*, start: datetime, end: datetime) -> int:
         for key, count in stat.errors.items():
             errors[(hour, owner_id, key)] += count
     with transaction.atomic():
+        # Claim the hours first: a second rollup of the same hours at the same moment (the
+        # schedule and a page) waits on the unique hour, then fails here and writes nothing,
+        # so no hour is ever counted twice.
+        RolledHour.objects.filter(hour__in=hours).delete()
+        try:
+            with transaction.atomic():
+                RolledHour.objects.bulk_create(RolledHour(hour=h) for h in hours)
+        except IntegrityError:
+            return 0
         HourlyStat.objects.filter(hour__gte=hours[0], hour__lt=end).delete()
         HourlyError.objects.filter(hour__gte=hours[0], hour__lt=end).delete()
         HourlyStat.objects.bulk_create(
@@ -134,8 +143,6 @@ def hours_roll(*, start: datetime, end: datetime) -> int:
             (HourlyError(hour=h, owner_id=o, key=k[:60], count=n) for (h, o, k), n in errors.items()),
             batch_size=500,
         )
-        RolledHour.objects.filter(hour__in=hours).delete()
-        RolledHour.objects.bulk_create(RolledHour(hour=h) for h in hours)
     return len(hours)
 
 

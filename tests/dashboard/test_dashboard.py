@@ -143,3 +143,21 @@ def test_an_ip_block_of_the_shared_limiter_is_shown(superuser):
         ratelimit.reset(prefix=ip_limit_key("BYBIT", "FUTURES"))
     assert [b["key"] for b in blocks] == ["BYBIT SPOT+FUTURES"]  # Bybit counts both on one IP limit
     assert 0 < blocks[0]["seconds"] <= 600
+
+
+def test_rolling_an_hour_again_replaces_it_and_an_invalidated_hour_is_counted_anew(history, superuser):
+    from dashboard.rollup import hour_invalidate, hours_roll
+
+    _write(history, 200, span=timedelta(hours=20))
+    now = timezone.now()
+    before = dashboard_data(user=superuser, window="24h", now=now)["total"]
+    hours_roll(start=now - timedelta(hours=24), end=hour_of(now) - timedelta(hours=1))
+    again = dashboard_data(user=superuser, window="24h", now=now)["total"]
+    assert (again.signals, again.failed) == (before.signals, before.failed)
+
+    refused = Order.objects.filter(status="REJECTED", webhook_log__received_at__lt=now - timedelta(hours=2))
+    order = refused.select_related("webhook_log").first()
+    Order.objects.filter(pk=order.pk).update(status="PENDING", error="")  # as a retry would leave it
+    hour_invalidate(at=order.webhook_log.received_at)
+    after = dashboard_data(user=superuser, window="24h", now=now)["total"]
+    assert (after.failed, after.succeeded) == (before.failed - 1, before.succeeded + 1)
