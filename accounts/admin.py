@@ -70,7 +70,7 @@ class ExchangeAccountAdmin(ConnectionCheckMixin, OwnedAdmin):
         "position_mode",
         "margin_mode",
         "is_active",
-        "last_check_summary",
+        "last_check_status",
         "failed_today",
     ]
     list_filter = ["exchange", "environment", "is_active", "position_mode"]

@@ -60,6 +60,18 @@ class ConnectionCheckMixin:
             lines,
         )
 
+    @admin.display(description=gettext_lazy("connection"))
+    def last_check_status(self, obj):
+        """The list's short form: OK / FAILED and when (the details are on the account's page)."""
+        if not obj.last_checked_at:
+            return "—"
+        ok = (obj.last_check or {}).get("ok")
+        return format_html(
+            "<span class='check-status'>{}</span> <small>{}</small>",
+            _("OK") if ok else _("FAILED"),
+            timezone.localtime(obj.last_checked_at).strftime("%m-%d %H:%M"),
+        )
+
     @admin.display(description=gettext_lazy("failed today"))
     def failed_today(self, obj):
         midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)

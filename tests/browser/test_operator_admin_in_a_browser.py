@@ -140,8 +140,11 @@ def test_an_operator_checks_a_key_reads_a_signal_and_retries_the_account_that_fa
         page.select_option("select[name=action]", "test_connection")
         page.click("button[name=index]")
         expect(page.locator("ul.messagelist")).to_contain_text("Binance one")
-        expect(page.locator(".check-summary").first).to_be_visible()
+        expect(page.locator(".check-status").first).to_be_visible()
         _shot(page, "04-test-connection")
+        page.click(f"a[href$='/exchangeaccount/{healthy.pk}/change/']")
+        expect(page.locator(".check-summary")).to_contain_text("USDT")
+        _shot(page, "04b-account-last-check")
         check = ExchangeAccount.objects.get(pk=healthy.pk).last_check
         assert check["ok"] is True and check["can_trade"] is True and check["withdrawals_enabled"] is False
 

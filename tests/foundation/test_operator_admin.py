@@ -123,7 +123,9 @@ def test_test_connection_shows_and_keeps_the_result(admin_client_for, trader, fa
     account = ExchangeAccount.objects.get(pk=trader.account.pk)
     assert account.last_check["ok"] is True and account.last_checked_at is not None
     listing = admin_client_for.get("/admin/accounts/exchangeaccount/").content.decode()
-    assert "check-summary" in listing
+    assert "check-status" in listing
+    detail = admin_client_for.get(f"/admin/accounts/exchangeaccount/{trader.account.pk}/change/")
+    assert "check-summary" in detail.content.decode()
 
 
 @pytest.mark.parametrize("field", ["client_order_id", "exchange_order_id", "signal_id"])
