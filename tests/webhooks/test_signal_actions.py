@@ -1,15 +1,13 @@
 """Operator actions on one signal, against the fake exchange: retrying only the refused accounts
 with the same client order ids, refusing while an outcome is unknown, cancelling a signal's open
-orders; the stage times a signal leaves on its log and jobs; the stored connection check."""
+orders; the stage times a signal leaves on its log and jobs."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from accounts.models import ExchangeAccount
-from orders.connection import account_connection_test
-from orders.exchange_types import ConnectionCheck, OrderRejected
+from orders.exchange_types import OrderRejected
 from orders.models import AccountJob, Order, OrderStatus
 from tests import factories
 from webhooks.models import WebhookLog
@@ -145,18 +143,3 @@ def test_a_signal_records_its_stage_times_in_order(trader, fake_exchange, sync_t
     assert job.exchange_answered_at is not None
     assert log.received_at <= job.sent_at <= job.exchange_answered_at <= log.answered_at
     assert log.received_at <= log.committed_at <= log.answered_at
-
-
-def test_a_connection_test_is_kept_on_the_account(trader, fake_exchange):
-    fake_exchange.checks[trader.account.pk] = ConnectionCheck(
-        balances={"SPOT": "5"}, can_trade=True, withdrawals_enabled=True
-    )
-    before = ExchangeAccount.objects.get(pk=trader.account.pk).updated_at
-
-    check = account_connection_test(account=trader.account)
-
-    account = ExchangeAccount.objects.get(pk=trader.account.pk)
-    assert check.ok is False  # withdrawals enabled on a trading key
-    assert account.last_check["withdrawals_enabled"] is True and account.last_check["ok"] is False
-    assert account.last_checked_at is not None
-    assert account.updated_at == before  # the cached exchange client stays valid
