@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from accounts.admin_checks import ConnectionCheckMixin
 from accounts.crypto import decrypt
 from accounts.models import AccountSymbolSetting, ExchangeAccount, RateLimitBlock, RateLimitHit
 from orders.admin_actions import cancel_action_report
@@ -58,7 +59,7 @@ class ExchangeAccountForm(forms.ModelForm):
 
 
 @admin.register(ExchangeAccount)
-class ExchangeAccountAdmin(OwnedAdmin):
+class ExchangeAccountAdmin(ConnectionCheckMixin, OwnedAdmin):
     form = ExchangeAccountForm
     list_display = [
         "label",
@@ -69,12 +70,13 @@ class ExchangeAccountAdmin(OwnedAdmin):
         "position_mode",
         "margin_mode",
         "is_active",
-        "updated_at",
+        "last_check_status",
+        "failed_today",
     ]
     list_filter = ["exchange", "environment", "is_active", "position_mode"]
     search_fields = ["label", "owner__username"]
-    readonly_fields = ["masked_api_key", "created_at", "updated_at"]
-    actions = ["cancel_open_orders"]
+    readonly_fields = ["masked_api_key", "last_check_summary", "created_at", "updated_at"]
+    actions = ["test_connection", "cancel_open_orders"]
 
     @admin.action(description="Cancel all tracked open orders (every strategy)", permissions=["change"])
     def cancel_open_orders(self, request, queryset):

@@ -1,7 +1,7 @@
 """Encryption of exchange credentials at rest (Fernet, with key rotation through MultiFernet).
 
 The database only ever holds ciphertext. Decryption happens where a credential is used:
-`orders/exchange.py`, when it builds an exchange client.
+`accounts/exchange/client.py`, when it builds an exchange client.
 """
 
 from functools import lru_cache

@@ -47,6 +47,9 @@ class ExchangeAccount(models.Model):
     )
     margin_mode = models.CharField(max_length=10, choices=MarginMode.choices, default=MarginMode.CROSS)
     is_active = models.BooleanField(default=True)
+    # The admin's "Test connection": when it last ran and what it found (ConnectionCheck as JSON).
+    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_check = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

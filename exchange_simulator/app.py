@@ -12,7 +12,7 @@ from aiohttp import web
 from . import control, control_markets
 from .context import API_KEY, KEY_HEADERS, RECEIVED_AT, SIM, Simulator, exchange_of, json_response
 from .engine import Engine
-from .faults import EXCHANGE_KINDS, PROCESSING_KINDS, FaultBook
+from .faults import ANSWERED_WITHOUT_PROCESSING, EXCHANGE_KINDS, PROCESSING_KINDS, FaultBook
 from .fees import parse_fee_spec
 from .ratelimit import RateLimiter
 
@@ -25,6 +25,8 @@ ADAPTERS = ("binance", "bybit", "okx")
 def default_fault_response(kind: str) -> web.Response:
     if kind == "429":
         return json_response({"error": "too many requests"}, status=429, headers={"Retry-After": "1"})
+    if kind == "auth":
+        return json_response({"error": "invalid api key"}, status=401)
     return web.Response(status=503, text="503 Service Temporarily Unavailable")
 
 
@@ -52,7 +54,7 @@ async def sim_middleware(request: web.Request, handler):
             if kind is not None:
                 fault = rule
                 break
-        if kind in ("5xx", "429"):
+        if kind in ANSWERED_WITHOUT_PROCESSING:
             responder = sim.fault_responders.get(exchange, default_fault_response)
             response = responder(kind)
         elif kind in EXCHANGE_KINDS:

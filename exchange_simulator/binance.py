@@ -164,6 +164,26 @@ async def position_risk_v2(call: Call) -> object:
     return rows
 
 
+async def api_restrictions(call: Call) -> object:
+    """GET /sapi/v1/account/apiRestrictions, Binance's shape: a simulator key may read and trade
+    spot and futures, never withdraw, and has no IP restriction."""
+    return {
+        "ipRestrict": False,
+        "createTime": 1704067200000,
+        "enableReading": True,
+        "enableWithdrawals": False,
+        "enableInternalTransfer": False,
+        "enableMargin": False,
+        "enableFutures": True,
+        "permitsUniversalTransfer": False,
+        "enableVanillaOptions": False,
+        "enableFixApiTrade": False,
+        "enableFixReadOnly": False,
+        "enableSpotAndMarginTrading": True,
+        "enablePortfolioMarginTrading": False,
+    }
+
+
 # ---- routes -------------------------------------------------------------------------------------
 
 PUBLIC, SIGNED = False, True
@@ -176,6 +196,7 @@ ROUTES = [
     ("GET", "/api/v3/ticker/price", 2, 4, PUBLIC, False, ticker_price),
     ("GET", "/api/v3/ticker/bookTicker", 2, 4, PUBLIC, False, book_ticker),
     ("GET", "/api/v3/account", 20, None, SIGNED, False, spot_account),
+    ("GET", "/sapi/v1/account/apiRestrictions", 1, None, SIGNED, False, api_restrictions),
     ("POST", "/api/v3/order", 1, None, SIGNED, True, orders.spot_new_order),
     ("GET", "/api/v3/order", 4, None, SIGNED, False, orders.get_order),
     ("DELETE", "/api/v3/order", 1, None, SIGNED, False, orders.cancel_order),

@@ -258,7 +258,7 @@ def fault_response(kind: str) -> web.Response:
             },
             status=503,
         )
-    if kind == "binance_2015":
+    if kind in ("binance_2015", "auth"):
         return json_response(
             {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}, status=401
         )

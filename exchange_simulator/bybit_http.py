@@ -265,6 +265,15 @@ def fault_response(kind: str) -> web.Response:
             "time": now_ms(),
         }
         return json_response(body, status=429)
+    if kind == "auth":  # Bybit answers an invalid key with HTTP 200 and retCode 10003
+        body = {
+            "retCode": 10003,
+            "retMsg": "API key is invalid.",
+            "result": {},
+            "retExtInfo": {},
+            "time": now_ms(),
+        }
+        return json_response(body)
     return web.Response(
         status=503,
         text="<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",

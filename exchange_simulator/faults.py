@@ -6,6 +6,8 @@ For each matching request: sleep `latency_ms`; then fail if `fail_next_n` > 0 (d
 with probability `error_rate`. Kinds:
 - "5xx": answer the exchange's 5xx without processing the request;
 - "429": answer the exchange's rate-limit error without processing;
+- "auth": answer the exchange's invalid-API-key error without processing (a definite refusal:
+  nothing was done, e.g. a key revoked for a while and restored);
 - "timeout": process the request, then answer after `timeout_s` (default 30 s: longer than a
   client's timeout, so the client gives up while the order exists);
 - "lost_response": process the request (the order IS placed), then answer 504 or, with
@@ -42,7 +44,10 @@ EXCHANGE_KINDS = {
 }
 # Of those, the ones that may carry the request out before answering (`process`).
 PROCESSING_KINDS = ("retcode_10000", "retcode_10016", "binance_1007")
-KINDS = ("timeout", "5xx", "429", "lost_response", *EXCHANGE_KINDS)
+KINDS = ("timeout", "5xx", "429", "auth", "lost_response", *EXCHANGE_KINDS)
+# Answered with the exchange's own error body, the request never processed ("auth": the
+# exchange's invalid-key refusal, for tests that make one account fail and then heal it).
+ANSWERED_WITHOUT_PROCESSING = ("5xx", "429", "auth")
 
 
 @dataclass(slots=True)

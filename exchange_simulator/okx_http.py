@@ -267,6 +267,8 @@ def fault_response(kind: str) -> web.Response:
         return error_response(too_many_requests())
     if kind == "okx_50061":
         return error_response(SUB_ACCOUNT_LIMITED)
+    if kind == "auth":
+        return error_response(OkxError("50111", "Invalid OK-ACCESS-KEY", status=401))
     return envelope([], code="50013", msg="Systems are busy. Please try again later.", status=503)
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from orders.admin_filters import account_filter, error_kind_filter, exchange_filter
 from orders.models import AccountJob, Order, OrderEvent, Position
 from tradingsite.admin_scoping import ReadOnlyAdmin
 
@@ -34,8 +35,23 @@ class OrderAdmin(ReadOnlyAdmin):
         "average_price",
         "reduce_only",
     ]
-    list_filter = ["status", "order_type", "side", "market_type", "account__exchange"]
-    search_fields = ["client_order_id", "exchange_order_id", "symbol", "strategy__group_name"]
+    list_filter = [
+        "status",
+        account_filter(),
+        exchange_filter(),
+        error_kind_filter(),
+        "created_at",
+        "order_type",
+        "side",
+        "market_type",
+    ]
+    search_fields = [
+        "client_order_id",
+        "exchange_order_id",
+        "=webhook_log__signal_id",
+        "symbol",
+        "strategy__group_name",
+    ]
     date_hierarchy = "created_at"
     list_select_related = ["strategy", "account"]
     inlines = [OrderEventInline]

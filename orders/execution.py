@@ -7,6 +7,7 @@ up by its client order id: a timeout or a lost response never produces a second 
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
@@ -36,9 +37,10 @@ BACKOFF_SECONDS = (0.2, 0.5, 1.0)
 SOURCE = OrderEvent.Source.WORKER
 
 
-def account_orders_execute(*, job) -> None:
+def account_orders_execute(*, job) -> dict:
     """Place the job's PROCESSING orders one after another. Never raises for exchange errors:
-    each order ends with its status and error recorded."""
+    each order ends with its status and error recorded. Returns the job's stage times
+    (`sent_at`, `exchange_answered_at`) for the job's closing UPDATE."""
     # What sizing and leverage need comes with the orders, in one round trip: the position at
     # the start of the job (a batch's legs are shares of the same position: their qty_per add up
     # to at most 100) and the leverage last set on the exchange.
@@ -75,7 +77,8 @@ def account_orders_execute(*, job) -> None:
             order_place(client=client, order=order, context=context)
         except AuthenticationFailed as error:
             _reject_rest(orders[position:], _("인증 실패: %(error)s") % {"error": error})
-            return
+            break
+    return context.stages() if context else {}
 
 
 def _reject_rest(orders, message: str) -> None:
@@ -93,6 +96,11 @@ class AccountContext:
     position: Decimal
     leverage: int | None
     margin_mode: str | None
+    sent_at: datetime | None = None  # the first order left for the exchange
+    answered_at: datetime | None = None  # the exchange's last answer to an order
+
+    def stages(self) -> dict:
+        return {"sent_at": self.sent_at, "exchange_answered_at": self.answered_at}
 
     @classmethod
     def of(cls, order: Order) -> "AccountContext":
@@ -183,10 +191,23 @@ def order_place(*, client, order: Order, context: AccountContext | None = None) 
         stop_price=stop,
         submitted_at=order.submitted_at or timezone.now(),
     )
-    return _send(client, order, request, look_first=was_submitted_before)
+    return _send(client, order, request, look_first=was_submitted_before, context=context)
 
 
-def _send(client, order: Order, request: OrderRequest, *, look_first: bool) -> Order:
+def _create(client, request: OrderRequest, context: AccountContext | None):
+    """create_order, stamping the job's stage times in memory (written with the job's end)."""
+    if context is not None and context.sent_at is None:
+        context.sent_at = timezone.now()
+    try:
+        return client.create_order(request)
+    finally:
+        if context is not None:
+            context.answered_at = timezone.now()
+
+
+def _send(
+    client, order: Order, request: OrderRequest, *, look_first: bool, context: AccountContext | None = None
+) -> Order:
     last_error = None
     for attempt in range(ATTEMPTS):
         if look_first or attempt > 0:
@@ -194,7 +215,7 @@ def _send(client, order: Order, request: OrderRequest, *, look_first: bool) -> O
             if found is not None:
                 return found
         try:
-            state = client.create_order(request)
+            state = _create(client, request, context)
         except RateLimited as error:  # refused before anything was done: wait and resend
             last_error = error
             time.sleep(min(error.retry_after or BACKOFF_SECONDS[attempt], 10))

@@ -33,17 +33,17 @@ def job_run(*, job_id: int) -> dict:
         job.account_id,
         (timezone.now() - job.created_at).total_seconds() * 1000,
     )
-    state, error, result = AccountJob.State.DONE, "", None
+    state, error, result, stages = AccountJob.State.DONE, "", None, {}
     try:
         if job.kind == AccountJob.Kind.ORDERS:
-            account_orders_execute(job=job)
+            stages = account_orders_execute(job=job) or {}
         else:
             result = account_cancel_execute(job=job)
     except Exception as exc:  # the job's own failure is recorded, never re-run by the broker
         logger.exception("job %s failed", job_id)
         state, error = AccountJob.State.FAILED, f"{type(exc).__name__}: {str(exc)[:500]}"
     AccountJob.objects.filter(pk=job_id).update(
-        state=state, error=error, result=result, finished_at=timezone.now()
+        state=state, error=error, result=result, finished_at=timezone.now(), **stages
     )
     # The log's final status is set by the webhook's answer, or, when it answered 202 before the
     # jobs finished, by the next sweep: a fan-out's jobs never need to look at each other.

@@ -169,6 +169,9 @@ class AccountJob(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Stage times: the job's first order leaving for the exchange, and its last order's answer.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    exchange_answered_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

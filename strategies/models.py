@@ -99,4 +99,3 @@ class StrategyAccount(models.Model):
 
     def clean(self):
         ownership.link_owners_check(self)
-

@@ -47,6 +47,7 @@ def make(db):
 def fake_exchange(monkeypatch):
     fake = FakeExchange()
     monkeypatch.setattr("accounts.exchange.client.client_for", fake.client)
+    monkeypatch.setattr("accounts.connection.account_check", fake.account_check)
     return fake
 
 

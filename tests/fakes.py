@@ -5,7 +5,14 @@ import itertools
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from accounts.exchange.types import ExchangeOrder, MarketRules, OrderNotFound, OrderRejected, OrderRequest
+from accounts.exchange.types import (
+    ConnectionCheck,
+    ExchangeOrder,
+    MarketRules,
+    OrderNotFound,
+    OrderRejected,
+    OrderRequest,
+)
 
 RULES = {
     "BTC/USDT:USDT": MarketRules(
@@ -57,8 +64,20 @@ class FakeExchange:
     lose_next_response: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
+    checks: dict = field(default_factory=dict)  # account id -> ConnectionCheck
+
     def client(self, account):
         return FakeClient(self, account.pk)
+
+    def account_check(self, account) -> ConnectionCheck:
+        """`accounts.connection.account_check`: what `checks` says, else a healthy key."""
+        return self.checks.get(account.pk) or ConnectionCheck(
+            balances={"SPOT": "10000", "FUTURES": "10000"},
+            can_trade=True,
+            withdrawals_enabled=False,
+            ip_restricted=False,
+            clock_offset_ms=1.5,
+        )
 
     def fail(self, method: str, *errors, account_id=None):
         self.failures.setdefault((account_id, method), []).extend(errors)

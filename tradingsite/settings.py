@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "strategies",
     "webhooks",
     "orders",
+    "dashboard",
     "tradingsite",  # the composition root: the demo bootstrap command
 ]
 

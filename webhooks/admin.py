@@ -1,9 +1,11 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from orders.admin_filters import account_filter, error_kind_filter, exchange_filter
 from orders.models import Order
 from tradingsite.admin_scoping import OwnedAdmin, ReadOnlyAdmin
 from webhooks import services
+from webhooks.admin_signal import ErrorCodeFilter, SignalOperationsMixin
 from webhooks.models import WebhookLog, WebhookToken
 from webhooks.tokens import token_digest, token_generate, token_lookup_prefix
 
@@ -95,7 +97,7 @@ class OrderInline(admin.TabularInline):
 
 
 @admin.register(WebhookLog)
-class WebhookLogAdmin(ReadOnlyAdmin):
+class WebhookLogAdmin(SignalOperationsMixin, ReadOnlyAdmin):
     list_display = [
         "id",
         "received_at",
@@ -107,9 +109,28 @@ class WebhookLogAdmin(ReadOnlyAdmin):
         "error_code",
         "duration_ms",
         "remote_addr",
+        "matrix_link",
     ]
-    list_filter = ["status", "action", "http_status"]
-    search_fields = ["=id", "strategy__group_name", "signal_id", "error"]
+    list_filter = [
+        "status",
+        account_filter("orders"),
+        exchange_filter("orders"),
+        ErrorCodeFilter,
+        error_kind_filter("orders"),
+        "received_at",
+        "action",
+        "http_status",
+    ]
+    # Client and exchange order ids are exact matches: the one order an operator pasted.
+    search_fields = [
+        "=id",
+        "signal_id",
+        "=orders__client_order_id",
+        "=orders__exchange_order_id",
+        "strategy__group_name",
+        "error",
+    ]
     date_hierarchy = "received_at"
     list_select_related = ["owner", "strategy"]
+    readonly_fields = ["matrix_link"]
     inlines = [OrderInline]

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -249,6 +250,7 @@ def _accept_orders(log, strategy, links, signal, started, skipped) -> Outcome:
         jobs = order_services.orders_create(
             log_id=log.pk, strategy=strategy, links=links, intent=_order_intent(signal)
         )
+    log.committed_at = timezone.now()  # saved with the answer: no extra write on the hot path
     status, result, log_status = reports.signal_collect(
         log=log, signal=signal, job_ids=[job.pk for job in jobs], started=started, skipped_accounts=skipped
     )
@@ -263,6 +265,7 @@ def _accept_cancel(log, strategy, links, signal, started) -> Outcome:
         jobs = order_services.cancel_jobs_create(
             log_id=log.pk, strategy=strategy, links=links, intent=_cancel_intent(signal)
         )
+    log.committed_at = timezone.now()
     status, result, log_status = reports.cancel_collect(
         log=log, job_ids=[job.pk for job in jobs], started=started
     )
@@ -296,8 +299,9 @@ def _finish(log, status, result, log_status, started) -> Outcome:
     }
     log.http_status, log.response = status, body
     log.duration_ms = (time.monotonic() - started) * 1000
+    log.answered_at = timezone.now()
     log_seal(log, refused=False)
-    fields = ["http_status", "response", "duration_ms"]
+    fields = ["http_status", "response", "duration_ms", "committed_at", "answered_at"]
     if log_status:
         log.status = log_status
         fields.append("status")

@@ -76,6 +76,10 @@ class WebhookLog(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
     duration_ms = models.FloatField(null=True, blank=True)
+    # Stage times of an accepted signal (received_at is the arrival): when its log, orders and
+    # jobs committed, and when the webhook's answer was written.
+    committed_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "webhook_logs"

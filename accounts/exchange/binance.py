@@ -12,6 +12,15 @@ class Binance(Venue):
         "fetchMargins": False,
     }
 
+    key_permissions_call = "sapi_get_account_apirestrictions"
+
+    def read_key_permissions(self, answer: dict, check) -> None:
+        # GET /sapi/v1/account/apiRestrictions: {"ipRestrict", "enableWithdrawals",
+        # "enableSpotAndMarginTrading", "enableFutures", ...}
+        check.can_trade = bool(answer.get("enableSpotAndMarginTrading") or answer.get("enableFutures"))
+        check.withdrawals_enabled = bool(answer.get("enableWithdrawals"))
+        check.ip_restricted = bool(answer.get("ipRestrict"))
+
     def balance_params(self, market_type: str) -> dict:
         return {"type": "future"} if market_type == "FUTURES" else {"type": "spot"}
 

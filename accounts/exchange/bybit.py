@@ -21,6 +21,19 @@ class Bybit(Venue):
     # Bybit has no fetch-by-client-id: an order is found in the open, then the closed list.
     lookup_by_listing = True
 
+    key_permissions_call = "private_get_v5_user_query_api"
+
+    def read_key_permissions(self, answer: dict, check) -> None:
+        # GET /v5/user/query-api: result {"readOnly": 0|1, "permissions": {"Spot": ["SpotTrade"],
+        # "ContractTrade": ["Order", "Position"], "Wallet": [..., "Withdraw"?]}, "ips": ["*"] | [...]}
+        result = (answer or {}).get("result") or {}
+        permissions = result.get("permissions") or {}
+        trades = bool(permissions.get("Spot") or permissions.get("ContractTrade"))
+        check.can_trade = trades and str(result.get("readOnly")) == "0"
+        check.withdrawals_enabled = "Withdraw" in (permissions.get("Wallet") or [])
+        ips = [ip for ip in result.get("ips") or [] if ip and ip != "*"]
+        check.ip_restricted, check.ip_whitelist = bool(ips), ips
+
     def leverage_unchanged(self, message: str) -> bool:
         return "not modified" in message.lower() or LEVERAGE_NOT_MODIFIED in message
 

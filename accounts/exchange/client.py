@@ -241,6 +241,15 @@ class ExchangeClient:
         except ccxt.BadSymbol as error:
             raise OrderRejected(f"unknown symbol {symbol} on {self.exchange}") from error
 
+    # --- account ------------------------------------------------------------------------------
+
+    def server_time_ms(self) -> float:
+        return float(self._call("query", "SPOT", self._ccxt.fetch_time))
+
+    def key_permissions(self) -> dict:
+        """The exchange's own answer on this key's permissions (the venue names the endpoint)."""
+        return self._call("query", "SPOT", getattr(self._ccxt, self.venue.key_permissions_call), {})
+
     # --- market data --------------------------------------------------------------------------
 
     def market_rules(self, symbol: str) -> MarketRules:

@@ -10,6 +10,17 @@ class Okx(Venue):
     has_overrides = {"fetchCurrencies": False}
     cancel_all_by_listing = True  # OKX has no cancel-all endpoint
 
+    key_permissions_call = "private_get_account_config"
+
+    def read_key_permissions(self, answer: dict, check) -> None:
+        # GET /api/v5/account/config: data[0] {"perm": "read_only,trade[,withdraw]", "ip": "a,b"}
+        data = (answer or {}).get("data") or [{}]
+        perms = {p.strip() for p in str(data[0].get("perm") or "").split(",")}
+        check.can_trade = "trade" in perms
+        check.withdrawals_enabled = "withdraw" in perms
+        ips = [ip.strip() for ip in str(data[0].get("ip") or "").split(",") if ip.strip()]
+        check.ip_restricted, check.ip_whitelist = bool(ips), ips
+
     def enter_demo(self, client) -> None:
         client.set_sandbox_mode(True)  # OKX's demo trading is ccxt's sandbox (x-simulated-trading)
 

@@ -2,7 +2,7 @@
 
 The simulator keeps its state in memory, so every start needs the simulator-mode accounts
 registered again. It verifies each request's signature as the real exchange does, so it must be
-told the account's key, secret and passphrase: this is the one place besides `orders/exchange.py`
+told the account's key, secret and passphrase: this is the one place besides `accounts/exchange/client.py`
 that decrypts credentials, and it refuses any account that is not in `simulator` mode, so that a
 live or testnet key never leaves for the simulator.
 """

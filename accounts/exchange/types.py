@@ -1,12 +1,12 @@
 """What crosses the exchange boundary, without ccxt: our exceptions and plain data.
 
-Every ccxt exception is translated (in `orders/exchange.py`) into one of these. `retry_safe`
+Every ccxt exception is translated (in `accounts/exchange/client.py`) into one of these. `retry_safe`
 says whether sending the same request again cannot do harm *by itself*; for order creation even
 then we look the order up by client order id first, because a timeout may mean it was placed.
 """
 
 import enum
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.db import models
@@ -107,3 +107,25 @@ class OrderRequest:
     @property
     def is_trigger(self) -> bool:
         return self.order_type in OrderType.TRIGGERS
+
+
+@dataclass
+class ConnectionCheck:
+    """What the admin's "Test connection" found on one account. None: the exchange does not say
+    (or the call failed; `errors` says which). Balances are strings of Decimals (JSON-safe)."""
+
+    balances: dict = field(default_factory=dict)  # {"SPOT": "1000", "FUTURES": "1000"} in USDT
+    can_trade: bool | None = None
+    withdrawals_enabled: bool | None = None
+    ip_restricted: bool | None = None
+    ip_whitelist: list = field(default_factory=list)
+    clock_offset_ms: float | None = None  # the exchange's clock minus ours
+    errors: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Usable for trading: balances read, trading allowed, withdrawals not enabled."""
+        return not self.errors and self.can_trade is not False and self.withdrawals_enabled is not True
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ok": self.ok}

@@ -51,6 +51,12 @@ class Venue:
         """The cancel-all calls that reach every open order, normal and trigger."""
         return [{}]
 
+    # The ccxt method that reads this key's permissions (the admin's "Test connection").
+    key_permissions_call = ""
+
+    def read_key_permissions(self, answer: dict, check) -> None:
+        """Fill `check` (a ConnectionCheck) from the exchange's answer on the key's permissions."""
+
     def order_ids(self, raw: dict, *, is_trigger: bool) -> tuple[str | None, str | None]:
         """(exchange order id, client order id) of a ccxt order."""
         return raw.get("id"), raw.get("clientOrderId")

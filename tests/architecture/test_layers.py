@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["accounts", "strategies", "webhooks", "orders", "tradingsite", "exchange_simulator"]
+PACKAGES = ["accounts", "strategies", "webhooks", "orders", "dashboard", "tradingsite", "exchange_simulator"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

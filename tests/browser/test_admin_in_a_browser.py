@@ -1,44 +1,9 @@
 """The admin as an operator uses it, in a real (headless) Chromium driven by Playwright."""
 
-import os
-import shutil
-
-import pytest
-from django.db import connections
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from strategies.models import Strategy
 from tests import factories
-
-CHROMIUM = os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture
-def page(live_server, monkeypatch):
-    assert CHROMIUM, (
-        "Chromium is needed for the admin browser test: apt-get install chromium (or set BROWSER_PATH)"
-    )
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        page = browser.new_page(base_url=live_server.url)
-        yield page
-        browser.close()
-        # The test's ORM calls ran under Playwright's event loop, on a connection of their own
-        # that would otherwise stay open and stop PostgreSQL dropping the test database.
-        connections.close_all()
 
 
 def test_an_operator_logs_in_creates_a_strategy_and_never_sees_a_secret(page, transactional_db):
