@@ -33,6 +33,7 @@ class OrderAdmin(ReadOnlyAdmin):
         "filled_quantity",
         "average_price",
         "reduce_only",
+        "error",
     ]
     list_filter = ["status", "order_type", "side", "market_type", "account__exchange"]
     search_fields = ["client_order_id", "exchange_order_id", "symbol", "strategy__group_name"]
@@ -59,6 +60,7 @@ class AccountJobAdmin(ReadOnlyAdmin):
         "strategy",
         "account",
         "state",
+        "attempts",
         "started_at",
         "finished_at",
         "error",

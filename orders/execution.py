@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import AccountSymbolSetting
-from orders import exchange
+from orders import exchange, guard
 from orders.exchange_types import (
     AuthenticationFailed,
     ExchangeError,
@@ -36,9 +36,10 @@ BACKOFF_SECONDS = (0.2, 0.5, 1.0)
 SOURCE = OrderEvent.Source.WORKER
 
 
-def account_orders_execute(*, job) -> None:
+def account_orders_execute(*, job, still_ours=None) -> None:
     """Place the job's PROCESSING orders one after another. Never raises for exchange errors:
-    each order ends with its status and error recorded."""
+    each order ends with its status and error recorded. `still_ours()` False (the job's lease
+    went to another worker) stops before the next order."""
     # What sizing and leverage need comes with the orders, in one round trip: the position at
     # the start of the job (a batch's legs are shares of the same position: their qty_per add up
     # to at most 100) and the leverage last set on the exchange.
@@ -69,6 +70,12 @@ def account_orders_execute(*, job) -> None:
     for position, order in enumerate(orders):
         if order.status != OrderStatus.PROCESSING:
             continue  # already settled by an earlier run
+        if still_ours is not None and not still_ours():
+            logger.warning("job %s: lease lost; the worker that took it over carries on", job.pk)
+            return
+        order = guard.order_before_send(client=client, job=job, order=order)
+        if order is None or order.status != OrderStatus.PROCESSING:
+            continue
         try:
             order_place(client=client, order=order, context=context)
         except AuthenticationFailed as error:

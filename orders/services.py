@@ -9,7 +9,7 @@ from django_q.brokers import get_broker
 from django_q.brokers.redis_broker import Redis as RedisBroker
 from django_q.tasks import async_task
 
-from orders import reports
+from orders import guard, reports
 from orders.client_ids import client_order_id
 from orders.models import AccountJob, Order, OrderEvent
 
@@ -23,9 +23,19 @@ def orders_create_for_signal(*, log, strategy, links, signal) -> list[AccountJob
     """Within the caller's transaction: one job per linked account and one PROCESSING Order per
     account × order of the signal. The jobs are enqueued when the transaction commits."""
     jobs, orders = [], []
+    delay = guard.signal_max_delay(
+        signal_delay=signal.max_delay, strategy=strategy, order_type=signal.order_type
+    )
+    send_by = guard.signal_send_by(received_at=log.received_at, delay=delay)
     for link in links:
         jobs.append(
-            AccountJob(webhook_log=log, strategy=strategy, account=link.account, kind=AccountJob.Kind.ORDERS)
+            AccountJob(
+                webhook_log=log,
+                strategy=strategy,
+                account=link.account,
+                kind=AccountJob.Kind.ORDERS,
+                send_by=send_by,
+            )
         )
         for index, leg in enumerate(signal.legs):
             orders.append(
