@@ -14,3 +14,16 @@ def sync_open_orders() -> str:
 
     swept = jobs_sweep()
     return f"jobs {swept}; {orders_sync().line()}"
+
+
+def sweep_jobs() -> str:
+    """Scheduled every half minute: resume jobs whose worker died, re-enqueue lost ones."""
+    from orders.jobs import jobs_sweep
+
+    return f"jobs {jobs_sweep()}"
+
+
+def liveness_probe() -> dict:
+    from orders.liveness import liveness_probe as probe
+
+    return probe()

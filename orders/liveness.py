@@ -1,0 +1,78 @@
+"""Is the cluster still taking work? A probe task through the real broker, whose answer is
+awaited, and the age of the oldest queued job.
+
+A worker killed while it waits for a task can take the task queue's lock with it (a
+multiprocessing queue's reader lock is never released by a dead holder): the cluster then looks
+alive and takes nothing. The service cannot fix django-q2 from inside; it can notice, and a
+supervisor (`make run`, systemd, see README "Production") restarts the cluster.
+"""
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+from django_q.models import Task
+from django_q.tasks import async_task, result
+
+from orders.models import AccountJob
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Health:
+    probe_seconds: float | None  # None: the probe did not come back in time
+    worker_pid: int | None
+    oldest_queued_seconds: float
+    max_queued_seconds: float
+
+    @property
+    def healthy(self) -> bool:
+        return self.probe_seconds is not None and self.oldest_queued_seconds <= self.max_queued_seconds
+
+    def line(self) -> str:
+        probe = (
+            f"probe answered in {self.probe_seconds:.2f} s by worker {self.worker_pid}"
+            if self.probe_seconds is not None
+            else "probe NOT answered"
+        )
+        state = "healthy" if self.healthy else "NOT taking work"
+        return (
+            f"cluster {state}: {probe}; oldest queued job {self.oldest_queued_seconds:.0f} s "
+            f"(limit {self.max_queued_seconds:.0f} s)"
+        )
+
+
+def liveness_probe() -> dict:
+    """The probe task's body: which worker answered, and when."""
+    return {"pid": os.getpid(), "at": time.time()}
+
+
+def cluster_health(*, timeout: float | None = None, max_queued: float | None = None) -> Health:
+    """Send a probe through the broker and wait for its answer; look at the oldest queued job.
+    Never raises for a cluster that does not answer: the Health says so."""
+    timeout = settings.LIVENESS_PROBE_TIMEOUT if timeout is None else timeout
+    max_queued = settings.LIVENESS_MAX_QUEUED_SECONDS if max_queued is None else max_queued
+    started = time.monotonic()
+    # save=True: successful results are otherwise not kept (Q_SAVE_LIMIT=-1), and this one is awaited.
+    task_id = async_task("orders.tasks.liveness_probe", save=True, group="liveness", timeout=30)
+    answer = result(task_id, wait=int(timeout * 1000))
+    probe_seconds = time.monotonic() - started if answer is not None else None
+    Task.objects.filter(id=task_id).delete()  # the answer was the point; keep the table clean
+    oldest = (
+        AccountJob.objects.filter(state=AccountJob.State.QUEUED)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    health = Health(
+        probe_seconds=probe_seconds,
+        worker_pid=answer["pid"] if answer else None,
+        oldest_queued_seconds=(timezone.now() - oldest).total_seconds() if oldest else 0.0,
+        max_queued_seconds=max_queued,
+    )
+    (logger.info if health.healthy else logger.error)("%s", health.line())
+    return health
