@@ -58,9 +58,18 @@ def job_run(*, job_id: int) -> dict:
     AccountJob.objects.filter(pk=job_id, attempts=attempt).update(
         state=state, error=error, result=result, finished_at=timezone.now(), lease_until=None
     )
-    # The log's final status is set by the webhook's answer, or, when it answered 202 before the
-    # jobs finished, by the next sweep: a fan-out's jobs never need to look at each other.
+    # The log's final status is set by the webhook's answer; once it has answered 202, by its last
+    # job to finish (and by the sweep, for a job that never finishes here).
+    if job.webhook_log_id:
+        _finalize_if_answered(job.webhook_log_id)
     return result or {"state": state}
+
+
+def _finalize_if_answered(log_id: int) -> None:
+    from webhooks.models import WebhookLog
+
+    if WebhookLog.objects.filter(pk=log_id, status=WebhookLog.Status.RECEIVED, http_status=202).exists():
+        log_finalize(log_id=log_id)
 
 
 def _lease(job_id: int, attempt: int):
