@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.conf import Conf
@@ -66,9 +67,12 @@ def job_run(*, job_id: int) -> dict:
 
 
 def _finalize_if_answered(log_id: int) -> None:
+    """The webhook answered 202, or died before answering (its deadline long past)."""
     from webhooks.models import WebhookLog
 
-    if WebhookLog.objects.filter(pk=log_id, status=WebhookLog.Status.RECEIVED, http_status=202).exists():
+    gone_before = timezone.now() - timedelta(seconds=settings.WEBHOOK_RESPONSE_DEADLINE + 5)
+    answered = Q(http_status=202) | Q(http_status__isnull=True, received_at__lt=gone_before)
+    if WebhookLog.objects.filter(answered, pk=log_id, status=WebhookLog.Status.RECEIVED).exists():
         log_finalize(log_id=log_id)
 
 

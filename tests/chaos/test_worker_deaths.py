@@ -118,13 +118,15 @@ def test_sigkill_of_one_idle_worker_signals_keep_executing(chaos_stack, sim):
             signals.append((time.monotonic(), stack.post(body).status_code))
             time.sleep(5)
 
+        seen = []
+
         def all_placed():
-            return (
-                len(_at_simulator(sim, keys)) >= 6 * 2 * 3
-                and not Order.objects.filter(
-                    webhook_log__signal_id__startswith="chaos-idle-", status="PROCESSING"
-                ).exists()
-            )
+            at_sim = len(_at_simulator(sim, keys))
+            processing = Order.objects.filter(
+                webhook_log__signal_id__startswith="chaos-idle-", status="PROCESSING"
+            ).count()
+            seen.append((round(time.monotonic() - killed), at_sim, processing))
+            return at_sim >= 6 * 2 and processing == 0
 
         done, _ = wait_until(all_placed, timeout=every + 60 + 30)
         recovered = time.monotonic() - killed
@@ -140,7 +142,13 @@ def test_sigkill_of_one_idle_worker_signals_keep_executing(chaos_stack, sim):
         seconds_until_all_executed=recovered,
     )
     assert all(code in (200, 202) for _, code in signals), signals
-    assert done, stack.logs()
+    states = list(
+        Order.objects.filter(webhook_log__signal_id__startswith="chaos-idle-").values_list(
+            "client_order_id", "status", "error"
+        )
+    )
+    processing = [state for state in states if state[1] != "PENDING"]
+    assert done, (seen[-5:], processing, stack.logs()[-2000:])
     assert len(ids) == len(set(ids)) == 12
     assert set(
         Order.objects.filter(webhook_log__signal_id__startswith="chaos-idle-").values_list(
