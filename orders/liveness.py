@@ -51,19 +51,31 @@ def liveness_probe() -> dict:
     return {"pid": os.getpid(), "at": time.time()}
 
 
-def cluster_health(*, timeout: float | None = None, max_queued: float | None = None) -> Health:
+def cluster_health(
+    *, timeout: float | None = None, max_queued: float | None = None, probes: int = 1
+) -> Health:
     """Send a probe through the broker and wait for its answer; look at the oldest queued job.
     A job queued too long while the probe comes back was lost by the broker: it is enqueued
     again (the job sweep) and judged once more after `timeout`, so that only work that still does
-    not flow fails the check. Never raises for a cluster that does not answer: the Health says so."""
+    not flow fails the check. Several clusters share one queue: send `probes` (a few per cluster)
+    so that one stalled cluster, which swallows some of them, fails the check. Never raises for a
+    cluster that does not answer: the Health says so."""
     timeout = settings.LIVENESS_PROBE_TIMEOUT if timeout is None else timeout
     max_queued = settings.LIVENESS_MAX_QUEUED_SECONDS if max_queued is None else max_queued
     started = time.monotonic()
     # save=True: successful results are otherwise not kept (Q_SAVE_LIMIT=-1), and this one is awaited.
-    task_id = async_task("orders.tasks.liveness_probe", save=True, group="liveness", timeout=30)
-    answer = result(task_id, wait=int(timeout * 1000))
-    probe_seconds = time.monotonic() - started if isinstance(answer, dict) else None
-    Task.objects.filter(id=task_id).delete()  # the answer was the point; keep the table clean
+    task_ids = [
+        async_task("orders.tasks.liveness_probe", save=True, group="liveness", timeout=30)
+        for _ in range(max(probes, 1))
+    ]
+    answers = []
+    for task_id in task_ids:
+        remaining = max(timeout - (time.monotonic() - started), 0)
+        answers.append(result(task_id, wait=int(remaining * 1000)))
+    answered = all(isinstance(answer, dict) for answer in answers)
+    probe_seconds = time.monotonic() - started if answered else None
+    answer = answers[0] if answered else None
+    Task.objects.filter(id__in=task_ids).delete()  # the answers were the point; keep the table clean
     oldest = _oldest_queued_seconds()
     if probe_seconds is not None and oldest > max_queued:
         from orders.jobs import jobs_sweep

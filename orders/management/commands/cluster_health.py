@@ -17,9 +17,14 @@ class Command(BaseCommand):
             type=float,
             help="oldest queued job allowed, seconds (LIVENESS_MAX_QUEUED_SECONDS)",
         )
+        parser.add_argument(
+            "--probes", type=int, default=1, help="probe tasks to send (a few per qcluster sharing the queue)"
+        )
 
     def handle(self, *args, **options):
-        health = cluster_health(timeout=options["timeout"], max_queued=options["max_queued"])
+        health = cluster_health(
+            timeout=options["timeout"], max_queued=options["max_queued"], probes=options["probes"]
+        )
         if not health.healthy:
             raise CommandError(health.line(), returncode=1)
         self.stdout.write(health.line())
