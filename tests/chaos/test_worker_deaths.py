@@ -14,6 +14,7 @@ from webhooks.models import WebhookLog
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 
 LEGS = 20
+SIGNALS = 4  # sent while one idle worker is dead, two orders each
 EXCHANGES = ("BINANCE", "BYBIT", "OKX")
 
 
@@ -113,10 +114,10 @@ def test_sigkill_of_one_idle_worker_signals_keep_executing(chaos_stack, sim):
         os.kill(victim, signal.SIGKILL)
         killed = time.monotonic()
         signals = []
-        for index in range(6):  # a signal every 5 s while the cluster recovers
+        for index in range(SIGNALS):  # a signal every 4 s while the cluster recovers
             body = _batch(trader.token, f"chaos-idle-{index}", EXCHANGES[index % 3], price_from=79000, legs=2)
             signals.append((time.monotonic(), stack.post(body).status_code))
-            time.sleep(5)
+            time.sleep(4)
 
         seen = []
 
@@ -126,9 +127,9 @@ def test_sigkill_of_one_idle_worker_signals_keep_executing(chaos_stack, sim):
                 webhook_log__signal_id__startswith="chaos-idle-", status="PROCESSING"
             ).count()
             seen.append((round(time.monotonic() - killed), at_sim, processing))
-            return at_sim >= 6 * 2 and processing == 0
+            return at_sim >= SIGNALS * 2 and processing == 0
 
-        done, _ = wait_until(all_placed, timeout=every + 60 + 30)
+        done, _ = wait_until(all_placed, timeout=every + 60 + 4 * SIGNALS)
         recovered = time.monotonic() - killed
     ids = [order["client_order_id"] for order in _at_simulator(sim, keys)]
     figure(
@@ -136,7 +137,7 @@ def test_sigkill_of_one_idle_worker_signals_keep_executing(chaos_stack, sim):
         lock_holder_killed=holder is not None,
         health_check_failures=supervisor.failures,
         cluster_restarts=len(supervisor.restarts),
-        expected=12,
+        expected=SIGNALS * 2,
         placed=len(set(ids)),
         duplicated=len(ids) - len(set(ids)),
         seconds_until_all_executed=recovered,
@@ -149,10 +150,10 @@ def test_sigkill_of_one_idle_worker_signals_keep_executing(chaos_stack, sim):
     )
     processing = [state for state in states if state[1] != "PENDING"]
     assert done, (seen[-5:], processing, stack.logs()[-2000:])
-    assert len(ids) == len(set(ids)) == 12
+    assert len(ids) == len(set(ids)) == SIGNALS * 2
     assert set(
         Order.objects.filter(webhook_log__signal_id__startswith="chaos-idle-").values_list(
             "status", flat=True
         )
     ) == {"PENDING"}
-    assert recovered <= every + 60 + 30  # the last signal is posted 30 s after the kill
+    assert recovered <= every + 60 + 4 * SIGNALS  # the last signal is posted 16 s after the kill
