@@ -266,7 +266,7 @@ JOB_MAX_ATTEMPTS = _setting("JOB_MAX_ATTEMPTS", env.int, 3)
 # `signal_max_delay` and a signal's `max_delay` override both.
 SIGNAL_MAX_DELAY_SECONDS = _setting("SIGNAL_MAX_DELAY_SECONDS", env.int, 30)
 SIGNAL_MAX_DELAY_OTHER_SECONDS = _setting("SIGNAL_MAX_DELAY_OTHER_SECONDS", env.int, 300)
-# Liveness (manage.py cluster_health, GET /health/cluster): a probe task must come back through the
+# Liveness (manage.py cluster_health): a probe task must come back through the
 # broker within LIVENESS_PROBE_TIMEOUT seconds, and no job may wait queued longer than
 # LIVENESS_MAX_QUEUED_SECONDS.
 LIVENESS_PROBE_TIMEOUT = _setting("LIVENESS_PROBE_TIMEOUT", env.float, 10.0)
