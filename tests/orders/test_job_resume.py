@@ -180,3 +180,48 @@ def test_the_order_sweeper_leaves_a_live_jobs_orders_alone_and_never_rejects_an_
     assert orders_sync().checked == 1
     order = Order.objects.get()
     assert order.status == "EXPIRED" and order.error
+
+
+def test_a_worker_that_lost_its_lease_stops_before_its_next_order(
+    trader, fake_exchange, sync_tasks, post, lost_by_broker
+):
+    from orders.execution import account_orders_execute
+
+    post(guide_example("batch_limit", trader.token))
+    job = AccountJob.objects.select_related("account").get()
+    answers = iter([True, False])  # the lease moves to another worker after the first order
+    account_orders_execute(job=job, still_ours=lambda: next(answers))
+    assert [o.status for o in Order.objects.order_by("order_index")] == [
+        "PENDING",
+        "PROCESSING",
+        "PROCESSING",
+    ]
+    assert len(fake_exchange.placed()) == 1
+
+
+def test_the_lease_keeper_renews_from_its_thread_and_notices_a_takeover(
+    trader, post, lost_by_broker, settings
+):
+    import time
+
+    from orders.leases import LeaseKeeper
+
+    settings.JOB_LEASE_SECONDS = 1
+    post(guide_example("single_market_buy", trader.token))
+    job_id = AccountJob.objects.get().pk
+    assert job_claim(job_id=job_id) == 1
+    first_lease = AccountJob.objects.get().lease_until
+
+    def waited_for(condition) -> bool:
+        for _ in range(100):  # a liveness wait, not a timing bound: the thread renews every 1/3 s
+            if condition():
+                return True
+            time.sleep(0.1)
+        return False
+
+    with LeaseKeeper(job_id=job_id, attempt=1) as keeper:
+        assert waited_for(lambda: AccountJob.objects.get().lease_until > first_lease)
+        assert keeper.still_ours()
+        AccountJob.objects.update(attempts=2)  # another worker claimed it after a lapse
+        assert waited_for(lambda: keeper.lost)
+        assert not keeper.still_ours()
