@@ -193,6 +193,27 @@ def trader_on_three_exchanges(sim, *, capital=Decimal("50000"), group_name="test
     return type("Trader", (), {"user": user, "token": token, "strategy": strategy, "accounts": accounts})
 
 
+def signal_body(
+    token: str, exchange: str, signal_id: str, *, order_type="LIMIT", price=79000, **fields
+) -> dict:
+    """A FUTURES BTCUSDT buy of the strategy `test1`; `orders=[...]` makes it a batch."""
+    body = {
+        "group_name": "test1",
+        "token": token,
+        "exchange": exchange,
+        "market_type": "FUTURES",
+        "currency": "USDT",
+        "symbol": "BTCUSDT",
+        "order_type": order_type,
+        "side": "buy",
+        "signal_id": signal_id,
+        **fields,
+    }
+    if order_type == "LIMIT" and "orders" not in fields:
+        body["price"] = price
+    return body
+
+
 def wait_until(predicate, timeout: float, step: float = 0.25):
     """Poll until predicate() is truthy; returns (value, seconds waited) or (None, timeout)."""
     started = time.monotonic()

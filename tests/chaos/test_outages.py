@@ -6,7 +6,7 @@ import time
 import pytest
 
 from orders.models import AccountJob, Order
-from tests.chaos.harness import figure, redis_client, trader_on_three_exchanges, wait_until
+from tests.chaos.harness import figure, redis_client, signal_body, trader_on_three_exchanges, wait_until
 from webhooks.models import WebhookLog
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
@@ -15,22 +15,7 @@ EXCHANGES = ("BINANCE", "BYBIT", "OKX")
 
 
 def _limit(token: str, exchange: str, signal_id: str, price=79000, order_type="LIMIT", **extra) -> dict:
-    body = {
-        "group_name": "test1",
-        "token": token,
-        "exchange": exchange,
-        "market_type": "FUTURES",
-        "currency": "USDT",
-        "symbol": "BTCUSDT",
-        "order_type": order_type,
-        "side": "buy",
-        "qty_per": 2,
-        "signal_id": signal_id,
-        **extra,
-    }
-    if order_type == "LIMIT":
-        body["price"] = price
-    return body
+    return signal_body(token, exchange, signal_id, order_type=order_type, price=price, qty_per=2, **extra)
 
 
 def _placed(sim, trader) -> list[str]:

@@ -8,7 +8,14 @@ import time
 import pytest
 
 from orders.models import AccountJob, Order
-from tests.chaos.harness import Supervisor, blocked_in_read, figure, trader_on_three_exchanges, wait_until
+from tests.chaos.harness import (
+    Supervisor,
+    blocked_in_read,
+    figure,
+    signal_body,
+    trader_on_three_exchanges,
+    wait_until,
+)
 from webhooks.models import WebhookLog
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
@@ -19,18 +26,8 @@ EXCHANGES = ("BINANCE", "BYBIT", "OKX")
 
 
 def _batch(token: str, signal_id: str, exchange: str, price_from=80000, legs=LEGS) -> dict:
-    return {
-        "group_name": "test1",
-        "token": token,
-        "exchange": exchange,
-        "market_type": "FUTURES",
-        "currency": "USDT",
-        "symbol": "BTCUSDT",
-        "order_type": "LIMIT",
-        "side": "buy",
-        "signal_id": signal_id,
-        "orders": [{"price": price_from - 100 * i, "qty_per": 5} for i in range(legs)],
-    }
+    legs = [{"price": price_from - 100 * i, "qty_per": 5} for i in range(legs)]
+    return signal_body(token, exchange, signal_id, orders=legs)
 
 
 def _at_simulator(sim, keys) -> list[dict]:
