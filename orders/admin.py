@@ -34,6 +34,7 @@ class OrderAdmin(ReadOnlyAdmin):
         "filled_quantity",
         "average_price",
         "reduce_only",
+        "error",
     ]
     list_filter = [
         "status",
@@ -75,6 +76,7 @@ class AccountJobAdmin(ReadOnlyAdmin):
         "strategy",
         "account",
         "state",
+        "attempts",
         "started_at",
         "finished_at",
         "error",

@@ -25,6 +25,7 @@ from accounts.exchange.types import (
     SizingError,
 )
 from accounts.models import AccountSymbolSetting
+from orders import guard
 from orders.lifecycle import order_record_exchange_state, order_update
 from orders.models import Order, OrderEvent, OrderStatus, OrderType, Position
 from orders.positions import open_symbols, position_quantity
@@ -37,9 +38,10 @@ BACKOFF_SECONDS = (0.2, 0.5, 1.0)
 SOURCE = OrderEvent.Source.WORKER
 
 
-def account_orders_execute(*, job) -> dict:
+def account_orders_execute(*, job, still_ours=None) -> dict:
     """Place the job's PROCESSING orders one after another. Never raises for exchange errors:
-    each order ends with its status and error recorded. Returns the job's stage times
+    each order ends with its status and error recorded. `still_ours()` False (the job's lease
+    went to another worker) stops before the next order. Returns the job's stage times
     (`sent_at`, `exchange_answered_at`) for the job's closing UPDATE."""
     # What sizing and leverage need comes with the orders, in one round trip: the position at
     # the start of the job (a batch's legs are shares of the same position: their qty_per add up
@@ -73,6 +75,12 @@ def account_orders_execute(*, job) -> dict:
     for position, order in enumerate(orders):
         if order.status != OrderStatus.PROCESSING:
             continue  # already settled by an earlier run
+        if still_ours is not None and not still_ours():
+            logger.warning("job %s: lease lost; the worker that took it over carries on", job.pk)
+            return
+        order = guard.order_before_send(client=client, job=job, order=order)
+        if order is None or order.status != OrderStatus.PROCESSING:
+            continue
         try:
             order_place(client=client, order=order, context=context)
         except AuthenticationFailed as error:

@@ -1,6 +1,7 @@
 """What the layers above ask `orders` to do, in orders' own terms: no webhook types cross here."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 
@@ -22,6 +23,8 @@ class OrderIntent:
     side: str  # buy | sell
     order_type: str  # MARKET | LIMIT | STOP_LIMIT | STOP_MARKET
     legs: tuple[Leg, ...]
+    received_at: datetime | None = None  # when the signal arrived: the stale-signal guard counts from it
+    max_delay: Decimal | None = None  # the signal's own guard (seconds), else the strategy's or the default
 
 
 @dataclass(frozen=True)

@@ -1,80 +1,112 @@
 """Running one account job (a django-q2 task's body), and the sweep of jobs that never finished."""
 
+import contextlib
 import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
 from orders.cancellation import account_cancel_execute
+from orders.events import job_finished
 from orders.execution import account_orders_execute
-from orders.models import AccountJob
+from orders.guard import order_expire
+from orders.leases import LeaseKeeper, job_claim, lease_lapsed
+from orders.models import AccountJob, Order, OrderEvent, OrderStatus
 
 logger = logging.getLogger(__name__)
 
 
 def job_run(*, job_id: int) -> dict:
-    """Run the job once. A job that is already running or finished is left alone, so a task
-    delivered twice does nothing the second time."""
-    claimed = AccountJob.objects.filter(pk=job_id, state=AccountJob.State.QUEUED).update(
-        state=AccountJob.State.RUNNING, started_at=timezone.now()
-    )  # one conditional UPDATE: atomic by itself, and only one delivery can win it
-    if not claimed:
+    """Run the job, or resume it when its last worker died (orders/leases.py). A job that is
+    running elsewhere or finished is left alone, so a task delivered twice does nothing more."""
+    attempt = job_claim(job_id=job_id)  # one conditional UPDATE: only one delivery can win it
+    if attempt is None:
         logger.warning("job %s was already claimed; not running it again", job_id)
         return {"skipped": True}
     job = AccountJob.objects.select_related("account", "strategy").get(pk=job_id)
     # The job row is written in the webhook's own transaction: its age is the queueing delay.
     logger.info(
-        "job %s (%s, account %s) started %.1f ms after its webhook arrived",
+        "job %s (%s, account %s) %s %.1f ms after its webhook arrived",
         job_id,
         job.kind,
         job.account_id,
+        "started" if attempt == 1 else f"resumed (attempt {attempt})",
         (timezone.now() - job.created_at).total_seconds() * 1000,
     )
     state, error, result, stages = AccountJob.State.DONE, "", None, {}
-    try:
-        if job.kind == AccountJob.Kind.ORDERS:
-            stages = account_orders_execute(job=job) or {}
-        else:
-            result = account_cancel_execute(job=job)
-    except Exception as exc:  # the job's own failure is recorded, never re-run by the broker
-        logger.exception("job %s failed", job_id)
-        state, error = AccountJob.State.FAILED, f"{type(exc).__name__}: {str(exc)[:500]}"
-    AccountJob.objects.filter(pk=job_id).update(
-        state=state, error=error, result=result, finished_at=timezone.now(), **stages
+    with _lease(job_id, attempt) as lease:
+        try:
+            if job.kind == AccountJob.Kind.ORDERS:
+                stages = account_orders_execute(job=job, still_ours=lease.still_ours) or {}
+            else:
+                result = account_cancel_execute(job=job)
+        except (OperationalError, InterfaceError):  # the database went away: the job stays
+            logger.exception("job %s interrupted by the database; it resumes", job_id)  # RUNNING
+            raise  # and its lease lapses, so the sweeper resumes it instead of failing it
+        except Exception as exc:  # the job's own failure is recorded, never re-run by the broker
+            logger.exception("job %s failed", job_id)
+            state, error = AccountJob.State.FAILED, f"{type(exc).__name__}: {str(exc)[:500]}"
+    if lease.lost:  # another worker resumed it meanwhile: that one records the end
+        return {"state": "handed over"}
+    AccountJob.objects.filter(pk=job_id, attempts=attempt).update(
+        state=state, error=error, result=result, finished_at=timezone.now(), lease_until=None, **stages
     )
-    # The log's final status is set by the webhook's answer, or, when it answered 202 before the
-    # jobs finished, by the next sweep: a fan-out's jobs never need to look at each other.
+    # Whoever follows the job's signal hears that it ended (webhooks closes a log answered 202).
+    job_finished.send(sender=AccountJob, job_id=job_id, webhook_log_id=job.webhook_log_id)
     return result or {"state": state}
+
+
+def _lease(job_id: int, attempt: int):
+    """Renewed from a thread by a worker; tasks run inline (sync mode) cannot die on their own."""
+    if Conf.SYNC:
+        return contextlib.nullcontext(LeaseKeeper(job_id=job_id, attempt=attempt))
+    return LeaseKeeper(job_id=job_id, attempt=attempt)
 
 
 def jobs_sweep() -> dict:
     """Jobs the broker lost or a dead worker left behind. A job still QUEUED after
-    JOB_REQUEUE_AFTER_SECONDS is enqueued again (claiming makes a double delivery harmless); one
-    QUEUED or RUNNING past ORDER_STUCK_AFTER_SECONDS is closed as failed, and its orders are left
-    to the order sweeper, which settles them by client order id."""
+    JOB_REQUEUE_AFTER_SECONDS, or RUNNING with a lapsed lease, is enqueued again (claiming makes a
+    double delivery harmless) and resumes; one that already used its JOB_MAX_ATTEMPTS is closed
+    as failed: its unsent orders end EXPIRED, its sent ones are left to the order sweeper."""
     now = timezone.now()
-    stuck_before = now - timedelta(seconds=settings.ORDER_STUCK_AFTER_SECONDS)
+    lapsed = AccountJob.objects.filter(lease_lapsed(now))
+    exhausted = list(lapsed.filter(attempts__gte=settings.JOB_MAX_ATTEMPTS))
+    for job in exhausted:
+        _close_exhausted(job)
     requeue_before = now - timedelta(seconds=settings.JOB_REQUEUE_AFTER_SECONDS)
-    stale = AccountJob.objects.filter(
-        state__in=[AccountJob.State.QUEUED, AccountJob.State.RUNNING], created_at__lt=stuck_before
-    )
-    closed = list(stale.values_list("pk", "webhook_log_id"))
-    stale.update(
-        state=AccountJob.State.FAILED,
-        finished_at=now,
-        error=_("작업이 끝나지 않았습니다 (작업자 중단 또는 유실); 주문은 client id로 정리됩니다"),
-    )
-    for job_id, _log_id in closed:
-        logger.warning("job %s closed as failed: never finished", job_id)
+    resumed = list(lapsed.filter(attempts__lt=settings.JOB_MAX_ATTEMPTS).values_list("pk", "webhook_log_id"))
     requeued = list(
         AccountJob.objects.filter(state=AccountJob.State.QUEUED, created_at__lt=requeue_before).values_list(
             "pk", "webhook_log_id"
         )
     )
-    for job_id, log_id in requeued:
-        logger.warning("job %s still queued: enqueued again", job_id)
+    for job_id, log_id in resumed + requeued:
+        logger.warning("job %s lost by the broker or its worker: enqueued again", job_id)
         async_task("orders.tasks.run_account_job", job_id, group=f"log-{log_id}")
-    return {"closed": len(closed), "requeued": len(requeued)}
+    return {"resumed": len(resumed), "requeued": len(requeued), "closed": len(exhausted)}
+
+
+def _close_exhausted(job: AccountJob) -> None:
+    message = _(
+        "작업이 %(n)d번 중단되어 포기했습니다; 보내지 않은 주문은 만료, 보낸 주문은 client id로 정리됩니다"
+    ) % {"n": job.attempts}
+    closed = AccountJob.objects.filter(
+        pk=job.pk, attempts=job.attempts, state=AccountJob.State.RUNNING
+    ).update(state=AccountJob.State.FAILED, finished_at=timezone.now(), error=message, lease_until=None)
+    if not closed:
+        return
+    logger.warning("job %s closed as failed after %s attempts", job.pk, job.attempts)
+    job_finished.send(sender=AccountJob, job_id=job.pk, webhook_log_id=job.webhook_log_id)
+    unsent = Order.objects.filter(
+        webhook_log_id=job.webhook_log_id,
+        account_id=job.account_id,
+        status=OrderStatus.PROCESSING,
+        submitted_at__isnull=True,
+    )
+    for order in unsent:
+        order_expire(order=order, message=message, source=OrderEvent.Source.SWEEPER)

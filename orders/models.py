@@ -173,6 +173,12 @@ class AccountJob(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     exchange_answered_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A running job holds a lease its worker renews; a worker that died lets it expire, and the
+    # job is resumed by the next claimant (orders/leases.py), at most JOB_MAX_ATTEMPTS times.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The stale-signal guard: an order not sent by then is not sent at all (EXPIRED).
+    send_by = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

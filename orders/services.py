@@ -8,6 +8,7 @@ from django_q.brokers import get_broker
 from django_q.brokers.redis_broker import Redis as RedisBroker
 from django_q.tasks import async_task
 
+from orders import guard
 from orders.client_ids import client_order_id
 from orders.intent import CancelIntent, OrderIntent
 from orders.models import AccountJob, Order, OrderEvent
@@ -25,10 +26,18 @@ def orders_create(
     """Within the caller's transaction: one job per linked account and one PROCESSING Order per
     account × leg of the intent. The jobs are enqueued when the transaction commits."""
     jobs, orders = [], []
+    delay = guard.signal_max_delay(
+        signal_delay=intent.max_delay, strategy=strategy, order_type=intent.order_type
+    )
+    send_by = guard.signal_send_by(received_at=intent.received_at, delay=delay)
     for link in links:
         jobs.append(
             AccountJob(
-                webhook_log_id=log_id, strategy=strategy, account=link.account, kind=AccountJob.Kind.ORDERS
+                webhook_log_id=log_id,
+                strategy=strategy,
+                account=link.account,
+                kind=AccountJob.Kind.ORDERS,
+                send_by=send_by,
             )
         )
         for index, leg in enumerate(intent.legs):

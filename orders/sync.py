@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.exchange import client as exchange
 from accounts.exchange.types import ExchangeError
 from orders.lifecycle import order_record_exchange_state, order_update
-from orders.models import OPEN_STATUSES, Order, OrderEvent, OrderStatus
+from orders.models import OPEN_STATUSES, AccountJob, Order, OrderEvent, OrderStatus
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +35,17 @@ class SyncSummary:
 
 
 def orders_to_follow(*, account_ids=None):
-    """Open orders, and orders stuck in PROCESSING past ORDER_STUCK_AFTER_SECONDS."""
+    """Open orders, and orders stuck in PROCESSING past ORDER_STUCK_AFTER_SECONDS whose job has
+    ended (a queued or running job, resumed after a crash, still owns its orders)."""
     stuck_before = timezone.now() - timedelta(seconds=settings.ORDER_STUCK_AFTER_SECONDS)
+    job_alive = AccountJob.objects.filter(
+        webhook_log_id=OuterRef("webhook_log_id"),
+        account_id=OuterRef("account_id"),
+        state__in=[AccountJob.State.QUEUED, AccountJob.State.RUNNING],
+    )
     queryset = Order.objects.filter(
-        Q(status__in=OPEN_STATUSES) | Q(status=OrderStatus.PROCESSING, updated_at__lt=stuck_before)
+        Q(status__in=OPEN_STATUSES)
+        | (Q(status=OrderStatus.PROCESSING, updated_at__lt=stuck_before) & ~Exists(job_alive))
     ).select_related("account", "link")
     if account_ids:
         queryset = queryset.filter(account_id__in=account_ids)
@@ -94,7 +101,15 @@ def order_sync(*, client, order: Order, source: str) -> Order:
         is_trigger=is_trigger,
     )
     if state is None:
-        if order.status == OrderStatus.PROCESSING:  # never reached the exchange
+        if order.status == OrderStatus.PROCESSING and order.submitted_at is None:  # never sent
+            return order_update(
+                order=order,
+                source=OrderEvent.Source.SWEEPER,
+                status=OrderStatus.EXPIRED,
+                error=_("보내지 못한 주문입니다: 작업이 보내기 전에 끝났습니다 (client id로 확인)"),
+                detail="never sent, not on the exchange after the stuck period",
+            )
+        if order.status == OrderStatus.PROCESSING:  # sent, but never reached the exchange
             return order_update(
                 order=order,
                 source=OrderEvent.Source.SWEEPER,

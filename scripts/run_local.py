@@ -3,10 +3,12 @@
 Writes a local `.env` on first use, starts the exchange simulator, migrates, starts the web server
 and a django-q2 cluster, then creates the demo data (first run only) and registers the demo
 accounts and prices in the simulator (every run: it keeps its state in memory). Ctrl-C stops all
-three; if one dies, the command names it and stops the others.
+three; if one dies, the command names it and stops the others. Every RUN_LOCAL_HEALTH_EVERY
+seconds it runs `manage.py cluster_health`; when the cluster does not take work (a stalled
+qcluster looks alive), it restarts the cluster.
 
 Environment: WEB_ADDRESS (127.0.0.1:8000), SIMULATOR_PORT (8900), RUN_LOCAL_ENV_FILE (the .env to
-write and read, default .env in the project folder).
+write and read, default .env in the project folder), RUN_LOCAL_HEALTH_EVERY (15 seconds).
 """
 
 import os
@@ -30,6 +32,7 @@ SIMULATOR_URL = f"http://127.0.0.1:{SIMULATOR_PORT}"
 ENV_FILE = Path(os.environ.get("RUN_LOCAL_ENV_FILE") or ROOT / ".env")
 READY_TIMEOUT = 60
 QCLUSTER_READY_WAIT = 20
+HEALTH_EVERY = float(os.environ.get("RUN_LOCAL_HEALTH_EVERY") or 15)
 QCLUSTER_READY = b" running."  # django-q2's "Q Cluster <name> running." once its workers are up
 _print_lock = threading.Lock()
 
@@ -123,6 +126,58 @@ class ChildDied(Exception):
     pass
 
 
+class Watchdog:
+    """`manage.py cluster_health` every HEALTH_EVERY seconds, in the background, so that the main
+    loop still notices a dead child (and Ctrl-C) at once."""
+
+    def __init__(self):
+        self.check: subprocess.Popen | None = None
+        self.next_at = time.monotonic() + HEALTH_EVERY
+
+    def failed(self) -> bool:
+        """True once a finished check says the cluster takes no work."""
+        if self.check is None:
+            if time.monotonic() >= self.next_at:
+                self.check = subprocess.Popen(
+                    [PYTHON, "manage.py", "cluster_health"],
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+            return False
+        if self.check.poll() is None:
+            return False
+        output, code = self.check.stdout.read(), self.check.returncode
+        self.check, self.next_at = None, time.monotonic() + HEALTH_EVERY
+        if code != 0:
+            last = output.strip().splitlines()[-1:] or [b"(no output)"]
+            show(b"watchdog  | " + last[0][-300:] + b"\n")
+        return code != 0
+
+    def stop(self) -> None:
+        if self.check is not None and self.check.poll() is None:
+            self.check.kill()
+            self.check.wait()
+
+
+def qcluster() -> "Child":
+    return Child("qcluster", "task cluster (qcluster)", [PYTHON, "manage.py", "qcluster"], QCLUSTER_READY)
+
+
+def restart_cluster(children: list[Child]) -> None:
+    """A cluster that fails its check is stuck, not busy: stop it (killed if it does not stop
+    soon) and start a new one. Interrupted jobs resume under the new one (orders/leases.py)."""
+    old = children[2]
+    say(f"\nThe task cluster (pid {old.process.pid}) takes no work; restarting it.")
+    old.stop()
+    old.wait(timeout=5)
+    children[2] = qcluster()
+    deadline = time.monotonic() + QCLUSTER_READY_WAIT
+    while not children[2].ready.wait(timeout=0.1) and time.monotonic() < deadline:
+        check_alive(children)
+    say(f"Restarted the task cluster (pid {children[2].process.pid}).")
+
+
 def check_alive(children: list[Child]) -> None:
     for child in children:
         if child.dead():
@@ -200,6 +255,7 @@ def main() -> int:
     ensure_local_env(ENV_FILE)
     prepare_environment(ENV_FILE)
     children: list[Child] = []
+    watchdog = None
     try:
         # The simulator and the migrations start together; the demo step waits for both.
         children.append(
@@ -213,9 +269,7 @@ def main() -> int:
         children.append(
             Child("web", "web server", [PYTHON, "manage.py", "runserver", WEB_ADDRESS, "--noreload"])
         )
-        children.append(
-            Child("qcluster", "task cluster (qcluster)", [PYTHON, "manage.py", "qcluster"], QCLUSTER_READY)
-        )
+        children.append(qcluster())
         check_alive(children)
         demo = subprocess.run(
             [PYTHON, "manage.py", "bootstrap_demo", "--simulator-url", SIMULATOR_URL],
@@ -229,8 +283,11 @@ def main() -> int:
         say("\n" + demo.stdout.decode(errors="replace").rstrip())
         wait_ready(children, web_url)
         say(banner(children, web_url, started))
+        watchdog = Watchdog()
         while True:
             check_alive(children)
+            if watchdog.failed():
+                restart_cluster(children)
             time.sleep(0.2)
     except ChildDied as died:
         child, code = died.args[0], died.args[0].process.returncode
@@ -250,6 +307,8 @@ def main() -> int:
         # A second Ctrl-C while stopping must not leave orphans behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if watchdog is not None:
+            watchdog.stop()
         stop_all(children)
         if children:
             say("Stopped the " + ", the ".join(child.label for child in children) + ".")

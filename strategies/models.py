@@ -23,6 +23,12 @@ class Strategy(models.Model):
     description = models.TextField(blank=True)
     market_type = models.CharField(max_length=10, choices=MarketType.choices)
     is_active = models.BooleanField(default=True)
+    signal_max_delay = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Seconds after its webhook arrived past which an unsent order is not sent (EXPIRED). "
+        "Empty: SIGNAL_MAX_DELAY_SECONDS for MARKET, SIGNAL_MAX_DELAY_OTHER_SECONDS for other types.",
+    )
     accounts = models.ManyToManyField(ExchangeAccount, through="StrategyAccount", related_name="strategies")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -303,6 +303,21 @@ RATE_LIMIT_NAMESPACE = env.str("RATE_LIMIT_NAMESPACE", default="rl:")
 ORDER_STUCK_AFTER_SECONDS = _setting("ORDER_STUCK_AFTER_SECONDS", env.int, 180)
 # A job still queued this long was lost by the broker (Redis is at-most-once): enqueue it again.
 JOB_REQUEUE_AFTER_SECONDS = _setting("JOB_REQUEUE_AFTER_SECONDS", env.int, 30)
+# A running job's lease (its worker renews it every third of this): once it lapses, the worker is
+# taken for dead and the job is resumed, at most JOB_MAX_ATTEMPTS runs in all.
+JOB_LEASE_SECONDS = _setting("JOB_LEASE_SECONDS", env.int, 15)
+JOB_MAX_ATTEMPTS = _setting("JOB_MAX_ATTEMPTS", env.int, 3)
+# The stale-signal guard: an order not sent this many seconds after its webhook arrived is not
+# sent (EXPIRED). MARKET orders, then the other types (they carry their own price, so a short
+# delay costs less, but a minutes-old signal is another market); 0 turns the guard off. A strategy's
+# `signal_max_delay` and a signal's `max_delay` override both.
+SIGNAL_MAX_DELAY_SECONDS = _setting("SIGNAL_MAX_DELAY_SECONDS", env.int, 30)
+SIGNAL_MAX_DELAY_OTHER_SECONDS = _setting("SIGNAL_MAX_DELAY_OTHER_SECONDS", env.int, 300)
+# Liveness (manage.py cluster_health): a probe task must come back through the
+# broker within LIVENESS_PROBE_TIMEOUT seconds, and no job may wait queued longer than
+# LIVENESS_MAX_QUEUED_SECONDS.
+LIVENESS_PROBE_TIMEOUT = _setting("LIVENESS_PROBE_TIMEOUT", env.float, 10.0)
+LIVENESS_MAX_QUEUED_SECONDS = _setting("LIVENESS_MAX_QUEUED_SECONDS", env.int, 60)
 # Where `make run` saves the local demo's admin password and webhook token (relative to BASE_DIR).
 DEMO_CREDENTIALS_FILE = BASE_DIR / (env.str("DEMO_CREDENTIALS_FILE", default="") or ".demo/credentials.txt")
 

@@ -4,6 +4,8 @@ scheduled pass (`webhooks.tasks.finalize_logs`)."""
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from orders.models import AccountJob, Order
@@ -48,3 +50,14 @@ def logs_finalize_pending() -> int:
     for log_id in ids:
         log_finalize(log_id=log_id)
     return len(ids)
+
+
+def on_job_finished(sender, *, webhook_log_id=None, **kwargs) -> None:
+    """`orders.events.job_finished`: close the log when the webhook has answered 202 (or died
+    before answering, its deadline long past); otherwise its answer sets the status."""
+    if webhook_log_id is None:
+        return
+    gone_before = timezone.now() - timedelta(seconds=settings.WEBHOOK_RESPONSE_DEADLINE + 5)
+    answered = Q(http_status=202) | Q(http_status__isnull=True, received_at__lt=gone_before)
+    if WebhookLog.objects.filter(answered, pk=webhook_log_id, status=WebhookLog.Status.RECEIVED).exists():
+        log_finalize(log_id=webhook_log_id)

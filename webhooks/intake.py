@@ -248,7 +248,7 @@ def _accept_orders(log, strategy, links, signal, started, skipped) -> Outcome:
         if first is not None:
             return _duplicate(log, first, started)
         jobs = order_services.orders_create(
-            log_id=log.pk, strategy=strategy, links=links, intent=_order_intent(signal)
+            log_id=log.pk, strategy=strategy, links=links, intent=_order_intent(signal, log.received_at)
         )
     log.committed_at = timezone.now()  # saved with the answer: no extra write on the hot path
     status, result, log_status = reports.signal_collect(
@@ -272,7 +272,7 @@ def _accept_cancel(log, strategy, links, signal, started) -> Outcome:
     return _finish(log, status, result, log_status, started)
 
 
-def _order_intent(signal: Signal) -> OrderIntent:
+def _order_intent(signal: Signal, received_at) -> OrderIntent:
     return OrderIntent(
         symbol=signal.unified_symbol,
         market_type=signal.market_type,
@@ -281,6 +281,8 @@ def _order_intent(signal: Signal) -> OrderIntent:
         legs=tuple(
             Leg(price=leg.price, stop_price=leg.stop_price, qty_per=leg.qty_per) for leg in signal.legs
         ),
+        received_at=received_at,
+        max_delay=signal.max_delay,
     )
 
 

@@ -16,6 +16,13 @@ class _Common(serializers.Serializer):
     group_name = serializers.CharField(help_text="전략 그룹명")
     token = serializers.CharField(help_text="웹훅 토큰")
     signal_id = serializers.CharField(required=False, help_text="Idempotency key, unique per strategy")
+    max_delay = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=3,
+        required=False,
+        help_text="Seconds after arrival past which unsent orders are not sent (EXPIRED); "
+        "default: the strategy's, else 30 for MARKET and 300 for other types",
+    )
 
 
 class SingleOrderRequest(_Common):

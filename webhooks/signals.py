@@ -35,9 +35,11 @@ KNOWN_FIELDS = {
     "qty_per",
     "orders",
     "signal_id",
+    "max_delay",
 }
 REQUIRED_ORDER_FIELDS = ["exchange", "market_type", "currency", "symbol", "order_type", "side"]
 DEFAULT_QTY_PER = Decimal("100")
+MAX_DELAY_LIMIT = Decimal("86400")  # a day: past that a "signal" is no longer a signal
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Signal:
     side: str | None = None
     legs: tuple[OrderLeg, ...] = ()
     signal_id: str | None = None
+    max_delay: Decimal | None = None  # seconds; the stale-signal guard's limit for this signal
     ignored_keys: tuple[str, ...] = ()
 
     @property
@@ -85,6 +88,7 @@ class Signal:
         data = asdict(self)
         data.pop("token")
         data["symbol"] = self.symbol
+        data["max_delay"] = str(self.max_delay) if self.max_delay is not None else None
         data["legs"] = [
             {k: (str(v) if v is not None else None) for k, v in asdict(leg).items()} for leg in self.legs
         ]
@@ -111,6 +115,7 @@ def parse_signal(payload: dict) -> Signal:
     if not isinstance(token, str):
         raise errors.invalid_token()
     signal_id = _signal_id(data)
+    max_delay = _max_delay(data)
     ignored = tuple(sorted(k for k in data if k not in KNOWN_FIELDS))
 
     if _present(data, "order_type") and order_type_value(data["order_type"]) == CANCEL_ALL:
@@ -139,6 +144,7 @@ def parse_signal(payload: dict) -> Signal:
         side=side,
         legs=legs,
         signal_id=signal_id,
+        max_delay=max_delay,
         ignored_keys=ignored,
     )
 
@@ -160,6 +166,19 @@ def _signal_id(data: dict) -> str | None:
     if len(text) > 100:
         raise errors.invalid_field("signal_id", value, _("100자 이하여야 합니다"))
     return text
+
+
+def _max_delay(data: dict) -> Decimal | None:
+    """Seconds after arrival past which this signal's unsent orders are not sent (no effect on a
+    cancel, which is always worth doing late)."""
+    if not _present(data, "max_delay"):
+        return None
+    number = positive_decimal("max_delay", data["max_delay"])
+    if number > MAX_DELAY_LIMIT:
+        raise errors.invalid_field(
+            "max_delay", data["max_delay"], _("%(n)d초 이하여야 합니다") % {"n": MAX_DELAY_LIMIT}
+        )
+    return number
 
 
 def _cancel_signal(data, group_name, token, signal_id, ignored) -> Signal:

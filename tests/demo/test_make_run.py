@@ -33,7 +33,7 @@ def _project_variables() -> set[str]:
 class LocalRun:
     """scripts/run_local.py in a subprocess, with its output in a file."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, extra_env: dict | None = None):
         self.web_port, self.sim_port = free_port(), free_port()
         self.web_url = f"http://127.0.0.1:{self.web_port}"
         self.sim_url = f"http://127.0.0.1:{self.sim_port}"
@@ -49,6 +49,7 @@ class LocalRun:
             "REDIS_URL": "",  # set and empty: a developer's .env cannot switch it on
             "DEMO_CREDENTIALS_FILE": str(self.credentials),
             "LOG_DIR": str(folder / "logs"),
+            **(extra_env or {}),
         }
         with open(self.output, "wb") as out:
             self.process = subprocess.Popen(
@@ -99,6 +100,14 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+def _gone_soon(pgid: int, seconds: float = 5) -> bool:
+    """Killed group members are reaped by init a moment later: allow for that."""
+    deadline = time.monotonic() + seconds
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not _group_alive(pgid)
+
+
 @pytest.fixture
 def local_run(tmp_path):
     run = LocalRun(tmp_path)
@@ -147,3 +156,32 @@ def test_when_one_process_dies_make_run_names_it_and_stops_the_others(local_run)
     assert local_run.process.wait(timeout=20) == 1
     assert "The exchange simulator stopped (killed by SIGKILL); stopping the others." in local_run.text()
     assert not [name for name, pid in local_run.pids.items() if _group_alive(pid)]
+
+
+def test_a_stalled_cluster_fails_the_health_check_and_make_run_restarts_it(tmp_path):
+    run = LocalRun(tmp_path, extra_env={"RUN_LOCAL_HEALTH_EVERY": "2", "LIVENESS_PROBE_TIMEOUT": "3"})
+    try:
+        run.wait_ready()
+        stalled = run.pids["qcluster"]
+        os.killpg(stalled, signal.SIGSTOP)  # alive to the eye, taking no work: the stall, frozen
+
+        deadline = time.monotonic() + 40
+        while "Restarted the task cluster" not in run.text():
+            assert time.monotonic() < deadline, run.text()[-3000:]
+            time.sleep(0.2)
+        assert "takes no work; restarting it" in run.text()
+        assert _gone_soon(stalled)
+        response = requests.post(
+            run.web_url + "/api/webhook", json=guide_example("curl_single_limit", run.token()), timeout=15
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["result"]["results"][0]["status"] == "PENDING"
+
+        run.process.send_signal(signal.SIGINT)
+        assert run.process.wait(timeout=20) == 0
+        restarted = int(re.findall(r"Restarted the task cluster \(pid (\d+)\)", run.text())[-1])
+        assert _gone_soon(restarted)
+    finally:
+        run.stop()
+        if "restarted" in locals() and _group_alive(restarted):
+            os.killpg(restarted, signal.SIGKILL)

@@ -159,7 +159,7 @@ def test_an_order_the_exchange_does_not_know_ends_not_found_and_is_reported(
 
 
 @pytest.mark.parametrize("exchange_name", EXCHANGES)
-def test_the_sweeper_adopts_a_stuck_order_the_exchange_has_and_rejects_one_it_never_got(
+def test_the_sweeper_adopts_a_stuck_order_the_exchange_has_and_expires_one_never_sent(
     exchange_name, make_trader, sim, in_process, settings
 ):
     trader = make_trader(exchange_name, "FUTURES")
@@ -210,8 +210,10 @@ def test_the_sweeper_adopts_a_stuck_order_the_exchange_has_and_rejects_one_it_ne
         Decimal("110000"),
     )
     assert _position(filled) == (Decimal("0.01"), Decimal("110000"))
-    assert (never_sent.status, never_sent.filled_quantity) == ("REJECTED", Decimal("0"))
+    # Never sent (no submitted_at): EXPIRED with its reason, never called REJECTED.
+    assert (never_sent.status, never_sent.filled_quantity) == ("EXPIRED", Decimal("0"))
+    assert never_sent.error
     assert events(resting) == [("sweeper", "PROCESSING", "PENDING")]
     assert events(filled) == [("sweeper", "PROCESSING", "FILLED")]
-    assert events(never_sent) == [("sweeper", "PROCESSING", "REJECTED")]
+    assert events(never_sent) == [("sweeper", "PROCESSING", "EXPIRED")]
     assert not OrderEvent.objects.filter(order__account=account).exclude(source="sweeper").exists()

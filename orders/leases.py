@@ -1,0 +1,96 @@
+"""Who runs an account job: a lease its worker renews while it works.
+
+A worker that dies (SIGKILL, OOM, a machine lost) stops renewing; once the lease has lapsed, the
+next delivery of the job (the broker's, or the sweeper's) claims it and resumes it where it
+stopped. Claims and renewals are single conditional UPDATEs, so two workers never both hold a
+job, and a worker that lost its lease notices before its next order.
+"""
+
+import logging
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from orders.models import AccountJob
+
+logger = logging.getLogger(__name__)
+
+
+def lease_lapsed(now):
+    """Running jobs whose worker stopped renewing (rows from before leases: by their start)."""
+    lapse = timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    return Q(state=AccountJob.State.RUNNING) & (
+        Q(lease_until__lt=now) | Q(lease_until__isnull=True, started_at__lt=now - lapse)
+    )
+
+
+def job_claim(*, job_id: int) -> int | None:
+    """Claim a queued job, or a running one whose lease lapsed, while attempts remain. Returns
+    the attempt number now held, or None when the job is someone else's or finished."""
+    now = timezone.now()
+    claimed = (
+        AccountJob.objects.filter(Q(state=AccountJob.State.QUEUED) | lease_lapsed(now), pk=job_id)
+        .filter(attempts__lt=settings.JOB_MAX_ATTEMPTS)
+        .update(
+            state=AccountJob.State.RUNNING,
+            lease_until=now + timedelta(seconds=settings.JOB_LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+            started_at=Coalesce("started_at", now),
+        )
+    )
+    if not claimed:
+        return None
+    return AccountJob.objects.values_list("attempts", flat=True).get(pk=job_id)
+
+
+def job_lease_renew(*, job_id: int, attempt: int) -> bool:
+    """Extend the lease if this attempt still holds it; False when another worker took over."""
+    until = timezone.now() + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    return bool(
+        AccountJob.objects.filter(pk=job_id, attempts=attempt, state=AccountJob.State.RUNNING).update(
+            lease_until=until
+        )
+    )
+
+
+class LeaseKeeper:
+    """Renews a job's lease from a thread while the job runs, so that one slow order (a long
+    rate-limit wait, an exchange timeout) never lets a live job look dead. The thread dies with
+    its process: that is how a killed worker's lease lapses."""
+
+    def __init__(self, *, job_id: int, attempt: int):
+        self.job_id, self.attempt = job_id, attempt
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{job_id}", daemon=True)
+
+    def __enter__(self) -> "LeaseKeeper":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=settings.JOB_LEASE_SECONDS)
+
+    def still_ours(self) -> bool:
+        return not self.lost
+
+    def _run(self) -> None:
+        interval = settings.JOB_LEASE_SECONDS / 3
+        try:
+            while not self._stop.wait(interval):
+                try:
+                    close_old_connections()
+                    if not job_lease_renew(job_id=self.job_id, attempt=self.attempt):
+                        self.lost = True
+                        logger.warning("job %s: lease taken over by another worker", self.job_id)
+                        return
+                except Exception as error:  # a database blip: try again; the lease may lapse meanwhile
+                    logger.warning("job %s: lease renewal failed: %s", self.job_id, error)
+        finally:
+            connection.close()  # this thread's own connection
