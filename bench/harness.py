@@ -90,10 +90,10 @@ def make_strategy(*, sim, exchange: str, market_type: str, n_accounts: int, capi
     return token, keys
 
 
-def limit_buy(*, token: str, exchange: str, price, qty_per) -> dict:
+def limit_buy(*, token: str, exchange: str, price, qty_per, group_name: str = "bench") -> dict:
     """The guide's futures LIMIT buy on BTCUSDT, for the strategy `make_strategy` made."""
     return {
-        "group_name": "bench",
+        "group_name": group_name,
         "token": token,
         "exchange": exchange,
         "market_type": "FUTURES",

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from figures import publish
-from harness import percentile, running_stack, setup_django
+from harness import limit_buy, percentile, running_stack, setup_django
 
 REFUSED_STATUSES = (418, 429, 403)
 
@@ -53,7 +53,12 @@ def main() -> None:
             simulator_url=simulator_url, q_workers=args.q_workers, extra_env=env, qclusters=args.qclusters
         ) as stack:
             for index, (group, token) in enumerate(tokens):  # warm-up: clients, markets, leverage
-                _send(stack.web_url, _payload(group, token, args.exchange, 60000 + index))
+                _send(
+                    stack.web_url,
+                    limit_buy(
+                        token=token, exchange=args.exchange, price=60000 + index, qty_per=1, group_name=group
+                    ),
+                )
             logs_before = WebhookLog.objects.count()
             requests_before = len(sim.requests(limit=10_000_000))
             samples, errors = _load(stack.web_url, tokens, args)
@@ -123,21 +128,6 @@ def _strategies(sim, exchange: str, n: int) -> list[tuple[str, str]]:
     return out
 
 
-def _payload(group: str, token: str, exchange: str, price: int) -> dict:
-    return {
-        "group_name": group,
-        "token": token,
-        "exchange": exchange,
-        "market_type": "FUTURES",
-        "currency": "USDT",
-        "symbol": "BTCUSDT",
-        "order_type": "LIMIT",
-        "side": "buy",
-        "price": price,
-        "qty_per": 1,
-    }
-
-
 _local = threading.local()
 
 
@@ -158,7 +148,10 @@ def _load(url: str, tokens, args) -> tuple[list[tuple[float, float, int, list[st
     def one(index: int, group: str, token: str) -> None:
         started = time.time()
         try:
-            status, cids = _send(url, _payload(group, token, args.exchange, 70000 + index % 5000))
+            payload = limit_buy(
+                token=token, exchange=args.exchange, price=70000 + index % 5000, qty_per=1, group_name=group
+            )
+            status, cids = _send(url, payload)
         except requests.RequestException:
             with lock:
                 failures[0] += 1

@@ -1,23 +1,19 @@
-"""The webhooks app's recurring job, created with the database so that every deployment has it."""
+"""The final status of logs answered 202 (webhooks/finalize.py), on a schedule created with the
+database, so that every deployment has it."""
 
 from django.db import migrations
 
-SCHEDULES = [
-    ("finalize answered logs", "webhooks.tasks.finalize_logs", 1),
-]
+NAME, FUNC = "finalize answered logs", "webhooks.tasks.finalize_logs"
 
 
 def create(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    for name, func, minutes in SCHEDULES:
-        Schedule.objects.update_or_create(
-            name=name, defaults={"func": func, "schedule_type": "I", "minutes": minutes, "repeats": -1}
-        )
+    apps.get_model("django_q", "Schedule").objects.update_or_create(
+        name=NAME, defaults={"func": FUNC, "schedule_type": "I", "minutes": 1, "repeats": -1}
+    )
 
 
 def remove(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    Schedule.objects.filter(name__in=[name for name, _, _ in SCHEDULES]).delete()
+    apps.get_model("django_q", "Schedule").objects.filter(name=NAME).delete()
 
 
 class Migration(migrations.Migration):
