@@ -99,10 +99,15 @@ class Figures:
         return int(self.token in text or bool(RAW_TOKEN.search(text)))
 
 
-def _post(client, raw: bytes, content_type: str):
+def _post(client, raw: bytes, content_type: str, address: str = "127.0.0.1"):
     # generic(), not post(): post() re-encodes the bytes for a declared charset (a test-client step
     # a real sender does not take).
-    return client.generic("POST", "/api/webhook", raw, content_type=content_type)
+    return client.generic("POST", "/api/webhook", raw, content_type=content_type, REMOTE_ADDR=address)
+
+
+# Senders from many addresses: the throttles keep a list of recent request times per address, and
+# ten thousand from one address in a minute would make each request re-read a list that long.
+addresses = st.builds("10.20.{}.{}".format, st.integers(0, 15), st.integers(1, 254))
 
 
 def _fuzz_settings(cases):
@@ -129,8 +134,8 @@ def test_schemathesis_cases_from_the_openapi_schema(
     figures = Figures("schemathesis", trader.token)
 
     @_fuzz_settings(SCHEMATHESIS_CASES)
-    @given(case=cases, with_token=st.booleans())
-    def run(case, with_token):
+    @given(case=cases, with_token=st.booleans(), address=addresses)
+    def run(case, with_token, address):
         body = case.body
         if with_token and isinstance(body, dict):
             body = {**body, "token": trader.token}
@@ -139,7 +144,7 @@ def test_schemathesis_cases_from_the_openapi_schema(
             if isinstance(body, bytes)
             else json.dumps(body, default=str).encode("utf-8", "surrogatepass")
         )
-        figures.record(_post(client, raw, case.media_type or "application/json"))
+        figures.record(_post(client, raw, case.media_type or "application/json", address))
 
     run()
     assert figures.finish(capsys, log_lines) >= SCHEMATHESIS_CASES * 0.9
@@ -153,14 +158,14 @@ json_scalars = st.one_of(
     st.text(max_size=20),
     st.sampled_from(NASTY_NUMBERS + NASTY_TEXT + ["BINANCE", "FUTURES", "USDT", "BTCUSDT", "LIMIT", "buy"]),
 )
-json_values = st.recursive(
-    json_scalars,
-    lambda children: st.one_of(
-        st.lists(children, max_size=4),
-        st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=6), children),
-    ),
-    max_leaves=15,
-)
+
+
+def _containers(children):
+    keys = st.sampled_from(FIELDS) | st.text(max_size=6)
+    return st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=5))
+
+
+json_values = st.recursive(json_scalars, _containers, max_leaves=15)
 
 
 @st.composite
@@ -192,9 +197,9 @@ def test_hypothesis_raw_bodies(trader, client, fake_exchange, sync_tasks, capsys
     figures = Figures("raw bodies", trader.token)
 
     @_fuzz_settings(RAW_BODY_CASES)
-    @given(raw=raw_bodies(trader.token), content_type=st.sampled_from(CONTENT_TYPES))
-    def run(raw, content_type):
-        figures.record(_post(client, raw, content_type))
+    @given(raw=raw_bodies(trader.token), content_type=st.sampled_from(CONTENT_TYPES), address=addresses)
+    def run(raw, content_type, address):
+        figures.record(_post(client, raw, content_type, address))
 
     run()
     assert figures.finish(capsys, log_lines) >= RAW_BODY_CASES * 0.9
