@@ -165,7 +165,7 @@ def _containers(children):
     return st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=5))
 
 
-json_values = st.recursive(json_scalars, _containers, max_leaves=15)
+json_values = st.recursive(json_scalars, _containers, max_leaves=8)
 
 
 @st.composite
