@@ -185,7 +185,7 @@ def raw_bodies(draw, token):
         return f'{{"token": "{token}", "x": {nested}}}'.encode()
     name = draw(st.sampled_from(["single_market_buy", "curl_single_limit", "batch_limit", "cancel_all"]))
     # Mostly a wrong token: an accepted signal runs its orders (slow), and a few per run suffice.
-    payload = guide_example(name, draw(st.sampled_from([token] + ["whk_" + "A" * 43] * 4 + ["nope"] * 4)))
+    payload = guide_example(name, draw(st.sampled_from([token] + ["whk_" + "A" * 43] * 8 + ["nope"] * 8)))
     for _ in range(draw(st.integers(min_value=0, max_value=3))):
         key = draw(st.sampled_from(FIELDS))
         payload[key] = draw(st.one_of(json_values, st.sampled_from(NASTY_NUMBERS + NASTY_TEXT + [token])))
