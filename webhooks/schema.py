@@ -101,7 +101,9 @@ WEBHOOK_SCHEMA = {
         401: OpenApiResponse(ErrorResponse, description="웹훅 토큰이 유효하지 않습니다"),
         404: OpenApiResponse(ErrorResponse, description="활성 전략을 찾을 수 없습니다"),
         413: OpenApiResponse(ErrorResponse, description="Body over 64 KiB"),
-        429: OpenApiResponse(ErrorResponse, description="Too many requests for this token"),
+        403: OpenApiResponse(ErrorResponse, description="Source address not in WEBHOOK_ALLOWED_IPS"),
+        429: OpenApiResponse(ErrorResponse, description="Too many requests from this address or token"),
+        500: OpenApiResponse(ErrorResponse, description="A bug on our side: short and generic, logged"),
     },
     "examples": [
         _example("Market buy", {**_BASE, "order_type": "MARKET", "side": "buy", "qty_per": 10}),

@@ -174,3 +174,12 @@ def test_a_refused_body_is_stored_cut_short(trader, post):
 def test_a_huge_non_string_value_in_an_error_is_cut(trader, post):
     body = post(_market_buy(trader, price={"a": ["b" * 100] * 500}, order_type="LIMIT")).json()
     assert len(body["error"]) < 500
+
+
+@override_settings(LANGUAGE_CODE="en")
+def test_the_new_refusals_have_english_messages(trader, post):
+    raw = b'{"group_name": "g", "token": "t", "x": "\\ud800"}'
+    assert post(None, raw=raw).json()["error"].startswith("The request body contains a lone surrogate")
+    WebhookLog.objects.all().delete()
+    body = post(_market_buy(trader, symbol="BYBIT:BTCUSDT")).json()
+    assert "does not match exchange BINANCE" in body["error"]
