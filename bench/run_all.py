@@ -27,6 +27,9 @@ STEPS = [
     ),
     ("fan-out, 100 accounts", ["fanout.py", "--signals", "5"], {}),
     ("sustained load, 2 qclusters", ["throughput.py", "--qclusters", "2"], {}),
+    # Printed, not gathered: the parts under the figures above.
+    ("simulator throughput", ["simulator_throughput.py"], {}),
+    ("rate limiter accuracy", ["ratelimit_accuracy.py"], {}),
 ]
 
 
