@@ -1,4 +1,5 @@
-"""python -m exchange_simulator --host 127.0.0.1 --port 8900 [--seed-file F] [--rate-limits real|off]"""
+"""python -m exchange_simulator --host 127.0.0.1 --port 8900 [--seed-file F] [--rate-limits real|off]
+[--fees default|zero|exchange:market:maker:taker,...]"""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=os.environ.get("SIM_RATE_LIMITS", "real"),
         help="'off' is for debugging only: limits are counted but never enforced",
     )
+    parser.add_argument(
+        "--fees",
+        default=os.environ.get("SIM_FEES", "default"),
+        help="'default' (VIP 0 rates), 'zero', or exchange:market:maker:taker,... "
+        "(e.g. binance:futures:0.0002:0.0005; '*' for any exchange or market)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("SIM_LOG_LEVEL", "WARNING"))
     return parser.parse_args(argv)
 
@@ -47,7 +54,10 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     except ImportError:  # uvloop is optional: it only makes the hot path faster
         pass
-    app = create_app(seed=seed, rate_limits=args.rate_limits)
+    try:
+        app = create_app(seed=seed, rate_limits=args.rate_limits, fees=args.fees)
+    except ValueError as exc:
+        sys.exit(f"exchange_simulator: {exc}")
     print(f"exchange_simulator listening on http://{args.host}:{args.port}", flush=True)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 

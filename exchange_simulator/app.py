@@ -9,10 +9,11 @@ import time
 
 from aiohttp import web
 
-from . import control
+from . import control, control_markets
 from .context import API_KEY, KEY_HEADERS, RECEIVED_AT, SIM, Simulator, exchange_of, json_response
 from .engine import Engine
-from .faults import FaultBook
+from .faults import EXCHANGE_KINDS, PROCESSING_KINDS, FaultBook
+from .fees import parse_fee_spec
 from .ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,10 @@ async def sim_middleware(request: web.Request, handler):
         if kind in ("5xx", "429"):
             responder = sim.fault_responders.get(exchange, default_fault_response)
             response = responder(kind)
+        elif kind in EXCHANGE_KINDS:
+            if kind in PROCESSING_KINDS and fault.process:
+                await handler(request)  # the work is done; the answer says it failed
+            response = sim.fault_responders.get(exchange, default_fault_response)(kind)
         else:
             response = await handler(request)
             if kind == "timeout":
@@ -94,9 +99,13 @@ def apply_seed(sim: Simulator, seed: dict) -> None:
 
 
 def create_app(
-    seed: dict | None = None, rate_limits: str = "real", engine: Engine | None = None
+    seed: dict | None = None,
+    rate_limits: str = "real",
+    engine: Engine | None = None,
+    fees: str = "default",
 ) -> web.Application:
-    """The whole simulator: control API plus every adapter module present."""
+    """The whole simulator: control API plus every adapter module present. `fees` is a
+    fees.parse_fee_spec spec: the start-up rates, which /_sim/reset returns to."""
     if rate_limits not in ("real", "off"):
         raise ValueError("rate_limits must be 'real' or 'off'")
     sim = Simulator(
@@ -105,9 +114,12 @@ def create_app(
         faults=FaultBook(),
         seed=seed,
     )
+    sim.engine.history_lag = sim.faults.history_lag
+    parse_fee_spec(fees, sim.engine.fees)
     app = web.Application(middlewares=[sim_middleware], client_max_size=4 * 1024 * 1024)
     app[SIM] = sim
     control.add_routes(app)
+    control_markets.add_routes(app)
     for name in ADAPTERS:
         try:
             module = importlib.import_module(f"{__package__}.{name}")

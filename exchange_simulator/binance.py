@@ -11,12 +11,13 @@ from decimal import Decimal
 
 from aiohttp import web
 
+from . import binance_account as settings
 from . import binance_markets as markets
 from . import binance_orders as orders
+from . import binance_trades as trades
 from . import binance_views as views
 from .binance_http import EXCHANGE, BinanceError, Call, Endpoint, endpoint, fault_response
 from .context import Simulator
-from .errors import Reject
 from .models import FUTURES, fmt
 
 
@@ -153,64 +154,14 @@ async def position_risk_v2(call: Call) -> object:
     rows = []
     for inst in _instruments(call):
         row = views.position_risk(engine, call.account, inst)
-        row.update({"leverage": str(engine.get_leverage(call.account, inst)), "marginType": "cross"})
-        rows.append(row)
-    return rows
-
-
-async def leverage_bracket(call: Call) -> object:
-    rows = []
-    for inst in _instruments(call):
-        top = inst.max_leverage
-        rows.append(
+        row.update(
             {
-                "symbol": inst.symbol,
-                "notionalCoef": 1.0,
-                "brackets": [
-                    {
-                        "bracket": 1,
-                        "initialLeverage": top,
-                        "notionalCap": 50000,
-                        "notionalFloor": 0,
-                        "maintMarginRatio": 0.004,
-                        "cum": 0.0,
-                    },
-                    {
-                        "bracket": 2,
-                        "initialLeverage": max(1, top // 2),
-                        "notionalCap": 1000000,
-                        "notionalFloor": 50000,
-                        "maintMarginRatio": 0.01,
-                        "cum": 300.0,
-                    },
-                    {
-                        "bracket": 3,
-                        "initialLeverage": 1,
-                        "notionalCap": 100000000,
-                        "notionalFloor": 1000000,
-                        "maintMarginRatio": 0.5,
-                        "cum": 490300.0,
-                    },
-                ],
+                "leverage": str(engine.get_leverage(call.account, inst)),
+                "marginType": settings.margin_mode(call.account, inst.symbol),
             }
         )
+        rows.append(row)
     return rows
-
-
-async def set_leverage(call: Call) -> object:
-    inst = _instrument(call)
-    raw = call.require("leverage")
-    if not raw.isdigit():
-        raise BinanceError(-4028, f"Leverage {raw} is not valid")
-    try:
-        leverage = call.sim.engine.set_leverage(call.account, inst, int(raw))
-    except Reject:
-        raise BinanceError(-4028, f"Leverage {raw} is not valid") from None
-    return {"leverage": leverage, "maxNotionalValue": "1000000", "symbol": inst.symbol}
-
-
-async def position_mode(call: Call) -> object:
-    return {"dualSidePosition": False}
 
 
 # ---- routes -------------------------------------------------------------------------------------
@@ -231,6 +182,7 @@ ROUTES = [
     ("GET", "/api/v3/openOrders", 6, 80, SIGNED, False, orders.open_orders),
     ("DELETE", "/api/v3/openOrders", 1, None, SIGNED, False, orders.cancel_open_orders),
     ("GET", "/api/v3/allOrders", 20, None, SIGNED, False, orders.all_orders),
+    ("GET", "/api/v3/myTrades", 20, None, SIGNED, False, trades.spot_my_trades),
     ("GET", "/fapi/v1/ping", 1, None, PUBLIC, False, ping),
     ("GET", "/fapi/v1/time", 1, None, PUBLIC, False, server_time),
     ("GET", "/fapi/v1/exchangeInfo", 1, None, PUBLIC, False, exchange_info),
@@ -245,15 +197,17 @@ ROUTES = [
     ("GET", "/fapi/v3/balance", 1, None, SIGNED, False, futures_balance),
     ("GET", "/fapi/v2/positionRisk", 1, None, SIGNED, False, position_risk_v2),
     ("GET", "/fapi/v3/positionRisk", 1, None, SIGNED, False, position_risk_v3),
-    ("GET", "/fapi/v1/leverageBracket", 1, None, SIGNED, False, leverage_bracket),
-    ("POST", "/fapi/v1/leverage", 1, None, SIGNED, False, set_leverage),
-    ("GET", "/fapi/v1/positionSide/dual", 30, None, SIGNED, False, position_mode),
+    ("GET", "/fapi/v1/leverageBracket", 1, None, SIGNED, False, settings.leverage_bracket),
+    ("POST", "/fapi/v1/leverage", 1, None, SIGNED, False, settings.set_leverage),
+    ("POST", "/fapi/v1/marginType", 1, None, SIGNED, False, settings.set_margin_type),
+    ("GET", "/fapi/v1/positionSide/dual", 30, None, SIGNED, False, settings.position_mode),
     ("POST", "/fapi/v1/order", 4, None, SIGNED, True, orders.futures_new_order),
     ("GET", "/fapi/v1/order", 1, None, SIGNED, False, orders.get_order),
     ("DELETE", "/fapi/v1/order", 1, None, SIGNED, False, orders.cancel_order),
     ("GET", "/fapi/v1/openOrders", 1, 40, SIGNED, False, orders.open_orders),
     ("DELETE", "/fapi/v1/allOpenOrders", 1, None, SIGNED, False, orders.cancel_open_orders),
     ("GET", "/fapi/v1/allOrders", 5, None, SIGNED, False, orders.all_orders),
+    ("GET", "/fapi/v1/userTrades", 5, None, SIGNED, False, trades.futures_user_trades),
     ("POST", "/fapi/v1/algoOrder", 1, None, SIGNED, True, orders.futures_new_algo_order),
     ("GET", "/fapi/v1/algoOrder", 1, None, SIGNED, False, orders.get_algo_order),
     ("DELETE", "/fapi/v1/algoOrder", 1, None, SIGNED, False, orders.cancel_algo_order),

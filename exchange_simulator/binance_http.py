@@ -249,6 +249,10 @@ def fault_response(kind: str) -> web.Response:
             status=429,
             headers={"Retry-After": "1"},
         )
+    if kind == "binance_2015":
+        return json_response(
+            {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}, status=401
+        )
     # Binance: 5XX means the execution status is unknown; this one did nothing.
     return json_response(
         {"code": -1001, "msg": "Internal error; unable to process your request. Please try again."},

@@ -11,6 +11,8 @@ from __future__ import annotations
 import secrets
 
 from . import binance_views as views
+from .binance_account import check_position_side
+from .binance_filters import check_order
 from .binance_http import CLIENT_ID, BinanceError, Call, missing
 from .context import RECEIVED_AT
 from .errors import NotFound, Reject
@@ -211,6 +213,7 @@ async def spot_new_order(call: Call) -> object:
         mark = engine.mark_of(inst)
         if mark is not None and (mark <= req.price if req.side == "buy" else mark >= req.price):
             raise BinanceError(-2010, "Order would immediately match and take.")
+    check_order(engine, call.account, inst, req)
     try:
         order = engine.place_order(call.account, req)
     except Reject as exc:
@@ -240,9 +243,10 @@ async def futures_new_order(call: Call) -> object:
         )
     if native not in FUTURES_TYPES:
         raise BinanceError(-1116, "Invalid orderType.")
-    _check_position_side(call)
+    check_position_side(call)
     kind, _ = FUTURES_TYPES[native]
     req = _request(call, native, kind, None, "", "newClientOrderId")
+    check_order(call.sim.engine, call.account, inst, req)
     try:
         order = call.sim.engine.place_order(call.account, req)
     except Reject as exc:
@@ -251,25 +255,21 @@ async def futures_new_order(call: Call) -> object:
 
 
 async def futures_new_algo_order(call: Call) -> object:
-    _instrument(call)
+    inst = _instrument(call)
     if (call.get("algoType") or "").upper() != "CONDITIONAL":
         raise BinanceError(-1130, "Data sent for parameter 'algoType' is not valid.")
     native = call.require("type").upper()
     if native not in ALGO_TYPES:
         raise BinanceError(-1116, "Invalid orderType.")
-    _check_position_side(call)
+    check_position_side(call)
     kind, is_stop = ALGO_TYPES[native]
     req = _request(call, native, kind, is_stop, ALGO, "clientAlgoId")
+    check_order(call.sim.engine, call.account, inst, req)
     try:
         order = call.sim.engine.place_order(call.account, req)
     except Reject as exc:
         raise _futures_reject(exc, call) from None
     return views.algo_order(order)
-
-
-def _check_position_side(call: Call) -> None:
-    if (call.get("positionSide") or "BOTH").upper() != "BOTH":
-        raise BinanceError(-4061, "Order's position side does not match user's setting.")
 
 
 # ---- finding ------------------------------------------------------------------------------------

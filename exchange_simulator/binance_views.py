@@ -90,19 +90,17 @@ def spot_order(order: Order, *, full: bool = False) -> dict:
     if full:
         body["transactTime"] = ms(order.created_at)
         body["origQuoteOrderQty"] = f8(order.extra.get("quote_quantity"))
-        fills = []
-        if order.filled:
-            average = order.cost / order.filled
-            fills.append(
-                {
-                    "price": f8(average),
-                    "qty": f8(order.filled),
-                    "commission": f8(ZERO),
-                    "commissionAsset": order.extra.get("commission_asset", "USDT"),
-                    "tradeId": int(order.id),
-                }
-            )
-        body["fills"] = fills
+        # One row per trade, with the commission it paid (a buy pays in the coin received).
+        body["fills"] = [
+            {
+                "price": f8(fill.price),
+                "qty": f8(fill.qty),
+                "commission": f8(fill.fee),
+                "commissionAsset": fill.fee_asset,
+                "tradeId": int(fill.id),
+            }
+            for fill in order.fills
+        ]
     else:
         body.update(
             {

@@ -12,6 +12,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import bybit_account as account
+from . import bybit_executions as executions
 from . import bybit_market as market
 from . import bybit_order_views as views
 from . import bybit_orders as orders
@@ -43,6 +44,7 @@ ROUTES = (
     ("POST", "/v5/order/cancel-all", Endpoint(signed=True, uid_limits=TRADE), orders.cancel_all),
     ("GET", "/v5/order/realtime", Endpoint(signed=True, uid_limits=READ), views.realtime),
     ("GET", "/v5/order/history", Endpoint(signed=True, uid_limits=READ), views.history),
+    ("GET", "/v5/execution/list", Endpoint(signed=True, uid_limits=READ), executions.execution_list),
 )
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from .bybit_http import EXCHANGE, BybitError, Call, now_ms, params_error
 from .bybit_market import instrument_of, missing_scope, plain
 from .errors import Reject
-from .models import FUTURES, SPOT, ZERO, Account, Instrument, Position, fmt
+from .models import FUTURES, HEDGE, SPOT, ZERO, Account, Instrument, Position, fmt
 
 # Maintenance margin rate of the first risk-limit tier (BTCUSDT), used for positionMM.
 MAINTENANCE_RATE = Decimal("0.005")
@@ -214,6 +214,10 @@ async def position_list(call: Call) -> object:
     if symbol is not None:
         inst = instrument_of(call, FUTURES, symbol)
         rows = [_position_row(call, inst, engine.position(account, inst))]
+        if account.position_mode == HEDGE:
+            # Hedge mode lists a Buy side (positionIdx 1) and a Sell side (2); both stay empty
+            # here, as the simulator does not trade hedge-mode positions.
+            rows = [{**rows[0], "positionIdx": 1}, {**rows[0], "positionIdx": 2}]
     elif base is not None or settle is not None:
         rows = []
         for position in engine.positions(EXCHANGE, account.api_key):

@@ -241,8 +241,20 @@ def endpoint(spec: Endpoint, handler: Handler) -> Callable[[web.Request], Awaita
     return aiohttp_handler
 
 
+# Server trouble Bybit reports with HTTP 200 (its error-code table: 10000 "Server Timeout",
+# 10016 "Server error" / internal error or service restarting); ccxt raises ExchangeError.
+SERVER_ERRORS = {
+    "retcode_10000": (10000, "Server Timeout"),
+    "retcode_10016": (10016, "System error. Please try again later."),
+}
+
+
 def fault_response(kind: str) -> web.Response:
-    """What Bybit answers for an injected fault (the request was not processed)."""
+    """What Bybit answers for an injected fault."""
+    if kind in SERVER_ERRORS:
+        code, msg = SERVER_ERRORS[kind]
+        body = {"retCode": code, "retMsg": msg, "result": {}, "retExtInfo": {}, "time": now_ms()}
+        return json_response(body, status=200)
     if kind == "429":
         # Bybit: HTTP 429 "system level frequency protection", retry later.
         body = {

@@ -71,7 +71,9 @@ def render_order(order: Order, inst: Instrument) -> dict:
         "leavesValue": fmt(leaves * inst.contract_size * reference),
         "cumExecQty": fmt(order.filled),
         "cumExecValue": fmt(order.cost),
-        "cumExecFee": "0",
+        "cumExecFee": fmt(order.fee),
+        # The fee per coin (spot buys: the base coin); ccxt reads the order's fee from here.
+        "cumFeeDetail": {order.fee_asset: fmt(order.fee)} if order.fills else {},
         "timeInForce": order.time_in_force,
         "orderType": "Market" if is_market else "Limit",
         "stopOrderType": "Stop" if order.is_trigger else "",
@@ -94,10 +96,12 @@ def render_order(order: Order, inst: Instrument) -> dict:
         "tpLimitPrice": "0",
         "createdTime": str(int(order.created_at * 1000)),
         "updatedTime": str(int(order.updated_at * 1000)),
+        "marketUnit": extra.get("marketUnit") or "",
+        "slippageToleranceType": "UNKNOWN",
+        "slippageTolerance": "0",
+        "extraFees": "",
     }
-    if spot:
-        row["marketUnit"] = extra.get("marketUnit") or ""
-    else:
+    if not spot:
         row["tpslMode"] = ""  # ccxt tells contract orders from spot ones by this key
     return row
 

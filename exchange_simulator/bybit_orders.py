@@ -19,6 +19,7 @@ from .context import RECEIVED_AT
 from .errors import NotFound, Reject
 from .models import (
     FALL,
+    HEDGE,
     LIMIT,
     MARKET,
     RISE,
@@ -175,7 +176,10 @@ async def create(call: Call) -> object:
     link_id = call.get("orderLinkId")
     if link_id is not None and not ORDER_LINK_ID.match(link_id):
         raise params_error("orderLinkId invalid")
-    if call.get("positionIdx") not in (None, "0"):
+    # One-way accounts take positionIdx 0; hedge-mode accounts (control API) need 1 / 2, whose
+    # two-sided positions the simulator does not trade, so their linear orders are refused too.
+    hedge = not spot and call.account.position_mode == HEDGE
+    if hedge or (not spot and str(call.get("positionIdx") or "0") != "0"):
         raise BybitError(10001, "position idx not match position mode")
     mark = engine.mark_of(inst)
 

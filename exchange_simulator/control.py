@@ -12,7 +12,8 @@ from aiohttp import web
 from .context import SIM, Simulator, json_response, read_json
 from .errors import NotFound, Reject
 from .faults import parse_fault
-from .models import FUTURES, Order, dec, fmt
+from .fees import DEFAULT_RATES
+from .models import FUTURES, HEDGE, ONE_WAY, Order, dec, fmt
 
 
 def order_view(order: Order, engine=None) -> dict:
@@ -68,6 +69,11 @@ def apply_account(sim: Simulator, body: dict) -> None:
         passphrase=body.get("passphrase"),
         balances=body.get("balances") or {},
     )
+    mode = body.get("position_mode")
+    if mode is not None:
+        if mode not in (ONE_WAY, HEDGE):
+            raise ValueError(f"position_mode must be {ONE_WAY!r} or {HEDGE!r}")
+        sim.engine.account(exchange, body["api_key"]).position_mode = mode
 
 
 async def post_prices(request: web.Request) -> web.Response:
@@ -95,6 +101,7 @@ async def get_orders(request: web.Request) -> web.Response:
         api_key=q.get("api_key") or None,
         symbol=q.get("symbol") or None,
         market=q.get("market") or None,
+        include_hidden=True,
     )
     return json_response([order_view(o, sim.engine) for o in orders])
 
@@ -172,6 +179,35 @@ async def get_faults(request: web.Request) -> web.Response:
     return json_response({"faults": [f.as_dict() for f in request.app[SIM].faults.rules()]})
 
 
+async def post_fees(request: web.Request) -> web.Response:
+    """{exchange?, market?, maker, taker} sets rates (all exchanges / markets when left out);
+    {"preset": "zero" | "default"} sets them all. /_sim/reset restores the start-up rates."""
+    fees = request.app[SIM].engine.fees
+    try:
+        body = await read_json(request)
+        preset = body.get("preset")
+        if preset is not None:
+            if preset not in ("zero", "default"):
+                raise ValueError('preset must be "zero" or "default"')
+            for (exchange, market), rates in DEFAULT_RATES.items():
+                if preset == "zero":
+                    fees.set(exchange, market, 0, 0)
+                else:
+                    fees.set(exchange, market, rates.maker, rates.taker)
+        else:
+            maker, taker = body["maker"], body["taker"]
+            for exchange, market in DEFAULT_RATES:
+                if body.get("exchange") in (None, exchange) and body.get("market") in (None, market):
+                    fees.set(exchange, market, maker, taker)
+    except (KeyError, ValueError, InvalidOperation) as exc:
+        return _bad(f"bad fees: {exc!r}")
+    return json_response({"fees": fees.as_list()})
+
+
+async def get_fees(request: web.Request) -> web.Response:
+    return json_response({"fees": request.app[SIM].engine.fees.as_list()})
+
+
 async def post_reset(request: web.Request) -> web.Response:
     sim: Simulator = request.app[SIM]
     sim.engine.reset()
@@ -194,7 +230,9 @@ async def post_fill(request: web.Request) -> web.Response:
         elif body.get("client_order_id"):
             candidates = [
                 o
-                for o in engine.list_orders(exchange=exchange, api_key=body.get("api_key"))
+                for o in engine.list_orders(
+                    exchange=exchange, api_key=body.get("api_key"), include_hidden=True
+                )
                 if o.client_order_id == body["client_order_id"]
             ]
             order = candidates[-1] if candidates else None
@@ -223,6 +261,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/_sim/balances", get_balances)
     app.router.add_post("/_sim/faults", post_faults)
     app.router.add_get("/_sim/faults", get_faults)
+    app.router.add_post("/_sim/fees", post_fees)
+    app.router.add_get("/_sim/fees", get_fees)
     app.router.add_post("/_sim/reset", post_reset)
     app.router.add_post("/_sim/fill", post_fill)
     app.router.add_get("/_sim/health", get_health)

@@ -8,6 +8,7 @@ another thread. Adapters translate their exchange's requests into these calls an
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from decimal import Decimal
 
 from . import matching, validation
 from .errors import NotFound, Reject
+from .fees import FeeSchedule
 from .instruments import load_default_prices, load_instruments
 from .models import (
     CANCELLED,
@@ -44,9 +46,12 @@ class Engine:
     ) -> None:
         self._lock = threading.RLock()
         self.now = clock
-        self._instrument_list = load_instruments() if instruments is None else instruments
+        # The start-up markets; /_sim/reset returns to them after listings and precision changes.
+        self._startup_instruments = load_instruments() if instruments is None else instruments
         self._default_prices = load_default_prices() if default_prices is None else default_prices
-        self._instruments = {(i.exchange, i.market, i.symbol): i for i in self._instrument_list}
+        self.fees = FeeSchedule()
+        # (exchange, api_key) -> seconds a new order stays invisible to look-ups (faults.py).
+        self.history_lag: Callable[[str, str], float] = lambda exchange, api_key: 0.0
         self.reset()
 
     # ---- state ------------------------------------------------------------------------------
@@ -63,7 +68,11 @@ class Engine:
             self._positions: dict[tuple[str, str, str], Position] = {}
             self._leverage: dict[tuple[str, str, str], int] = {}
             self._marks: dict[tuple[str, str], Decimal] = {}
+            self._instrument_list = copy.deepcopy(self._startup_instruments)
+            self._instruments = {(i.exchange, i.market, i.symbol): i for i in self._instrument_list}
             self._next_id = dict(_FIRST_IDS)
+            self._next_trade_id = {name: first // 10 for name, first in _FIRST_IDS.items()}
+            self.fees.reset()
             for inst in self._instrument_list:
                 price = self._default_prices.get(inst.pair)
                 if price is not None:
@@ -75,10 +84,25 @@ class Engine:
             self._next_id[exchange] = value + 1
             return str(value)
 
+    def new_trade_id(self, exchange: str) -> str:
+        with self._lock:
+            value = self._next_trade_id.get(exchange, 1_000_000)
+            self._next_trade_id[exchange] = value + 1
+            return str(value)
+
     # ---- instruments ------------------------------------------------------------------------
 
     def instruments(self, exchange: str, market: str | None = None) -> list[Instrument]:
         return [i for i in self._instrument_list if i.exchange == exchange and market in (None, i.market)]
+
+    def add_instrument(self, inst: Instrument) -> None:
+        """List a new symbol while running (control API); ValueError if it exists."""
+        key = (inst.exchange, inst.market, inst.symbol)
+        with self._lock:
+            if key in self._instruments:
+                raise ValueError(f"{inst.exchange} {inst.market} {inst.symbol} is already listed")
+            self._instrument_list.append(inst)
+            self._instruments[key] = inst
 
     def find_instrument(self, exchange: str, market: str, symbol: str) -> Instrument | None:
         return self._instruments.get((exchange, market, symbol))
@@ -199,6 +223,7 @@ class Engine:
                 created_at=now,
                 updated_at=now,
                 extra=dict(req.extra),
+                visible_at=now + self.history_lag(account.exchange, account.api_key),
             )
             validation.reserve(self, account, inst, order, mark)
             self.orders.append(order)
@@ -261,6 +286,7 @@ class Engine:
         client_order_id: str | None = None,
         namespace: str = "",
         symbol: str | None = None,
+        include_hidden: bool = False,
     ) -> Order | None:
         """An order of this account by id (also its triggered id) or by client order id."""
         order = None
@@ -274,7 +300,13 @@ class Engine:
             return None
         if symbol is not None and order.symbol != symbol:
             return None
+        if not include_hidden and not self.visible(order):
+            return None
         return order
+
+    def visible(self, order: Order) -> bool:
+        """False while the order-history lag fault hides a new order from look-ups."""
+        return order.visible_at <= order.created_at or self.now() >= order.visible_at
 
     def open_orders(
         self, account: Account, market: str, symbol: str | None = None, triggers: bool | None = None
@@ -288,6 +320,8 @@ class Engine:
                 if order.api_key != account.api_key:
                     continue
                 if triggers is not None and order.waiting_for_trigger != triggers:
+                    continue
+                if not self.visible(order):
                     continue
                 result.append(order)
         result.sort(key=lambda o: o.created_at)
@@ -305,8 +339,10 @@ class Engine:
         api_key: str | None = None,
         symbol: str | None = None,
         market: str | None = None,
+        include_hidden: bool = False,
     ) -> list[Order]:
-        """Every order received, oldest first; `symbol` matches the native id or the pair."""
+        """Every order received, oldest first; `symbol` matches the native id or the pair.
+        Orders still hidden by the order-history lag fault are left out unless asked for."""
         return [
             o
             for o in self.orders
@@ -314,6 +350,7 @@ class Engine:
             and api_key in (None, o.api_key)
             and market in (None, o.market)
             and symbol in (None, o.symbol, o.pair)
+            and (include_hidden or self.visible(o))
         ]
 
     def fill(self, order: Order, quantity: object, price: object | None = None) -> Order:
@@ -323,9 +360,11 @@ class Engine:
                 raise Reject("order_not_open", order.status)
             inst = self._instruments[(order.exchange, order.market, order.symbol)]
             fill_price = dec(price) if price is not None else (order.price or self.mark_of(inst))
+            # A resting limit filled by someone else's order is a maker fill.
+            maker = order.type == LIMIT and not order.waiting_for_trigger
             if order.waiting_for_trigger:
                 self.mark_triggered(order)
-            matching.execute_fill(self, inst, order, dec(quantity), fill_price)
+            matching.execute_fill(self, inst, order, dec(quantity), fill_price, maker=maker)
             return order
 
     def mark_triggered(self, order: Order) -> None:

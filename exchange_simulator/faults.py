@@ -9,7 +9,17 @@ with probability `error_rate`. Kinds:
 - "timeout": process the request, then answer after `timeout_s` (default 30 s: longer than a
   client's timeout, so the client gives up while the order exists);
 - "lost_response": process the request (the order IS placed), then answer 504 or, with
-  `lost_mode: "close"`, drop the connection.
+  `lost_mode: "close"`, drop the connection;
+- "retcode_10000" / "retcode_10016" (Bybit only): HTTP 200 with retCode 10000 (server timeout) or
+  10016 (system error), as Bybit reports server trouble; with `process: true` (the default) the
+  request is carried out first, so the order exists although the answer is an error;
+- "okx_50061" (OKX only): code 50061, the sub-account order rate limit (nothing is done);
+- "binance_2015" (Binance only): -2015 "Invalid API-key, IP, or permissions for action." for a
+  key that worked before (give `api_key`): what ccxt turns into DDoSProtection once the same
+  client instance has authenticated successfully.
+Beside the failures, `history_lag_s` hides every order the matching account creates on that
+exchange from look-ups (order queries, open orders, history, trades) for that many seconds, as an
+exchange whose order history lags; the order exists and trades meanwhile.
 """
 
 from __future__ import annotations
@@ -19,7 +29,16 @@ from dataclasses import asdict, dataclass
 
 from .models import dec
 
-KINDS = ("timeout", "5xx", "429", "lost_response")
+# Faults that only one exchange answers, with its own body (its adapter's fault responder).
+EXCHANGE_KINDS = {
+    "retcode_10000": "bybit",
+    "retcode_10016": "bybit",
+    "okx_50061": "okx",
+    "binance_2015": "binance",
+}
+# Of those, the ones that may carry the request out before answering (`process`).
+PROCESSING_KINDS = ("retcode_10000", "retcode_10016")
+KINDS = ("timeout", "5xx", "429", "lost_response", *EXCHANGE_KINDS)
 
 
 @dataclass(slots=True)
@@ -33,10 +52,12 @@ class Fault:
     fail_next_n: int = 0
     timeout_s: float = 30.0
     lost_mode: str = "504"  # "504" or "close"
+    process: bool = True  # retcode_* kinds: carry the request out before answering the error
+    history_lag_s: float = 0.0
 
     @property
     def inert(self) -> bool:
-        return not self.latency_ms and not self.error_rate and not self.fail_next_n
+        return not self.latency_ms and not self.error_rate and not self.fail_next_n and not self.history_lag_s
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -55,6 +76,11 @@ def parse_fault(body: dict) -> Fault:
     lost_mode = str(body.get("lost_mode", "504"))
     if lost_mode not in ("504", "close"):
         raise ValueError('lost_mode must be "504" or "close"')
+    if error in EXCHANGE_KINDS and body.get("exchange") != EXCHANGE_KINDS[error]:
+        raise ValueError(f"error {error!r} needs exchange {EXCHANGE_KINDS[error]!r}")
+    lag = float(dec(body.get("history_lag_s", 0) or 0))
+    if lag < 0:
+        raise ValueError("history_lag_s must not be negative")
     return Fault(
         exchange=body.get("exchange") or None,
         path_contains=body.get("path_contains") or None,
@@ -65,6 +91,8 @@ def parse_fault(body: dict) -> Fault:
         fail_next_n=fail_next_n,
         timeout_s=float(dec(body.get("timeout_s", 30) or 30)),
         lost_mode=lost_mode,
+        process=bool(body.get("process", True)),
+        history_lag_s=lag,
     )
 
 
@@ -99,6 +127,15 @@ class FaultBook:
                 continue
             return fault
         return None
+
+    def history_lag(self, exchange: str, api_key: str) -> float:
+        """Seconds a new order of this account stays invisible to look-ups (0: none)."""
+        lags = [
+            f.history_lag_s
+            for f in self._rules.values()
+            if f.history_lag_s and f.exchange in (None, exchange) and f.api_key in (None, api_key)
+        ]
+        return max(lags, default=0.0)
 
     def decide(self, fault: Fault) -> str | None:
         """The failure kind to apply to this request, or None."""

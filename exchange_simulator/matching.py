@@ -1,6 +1,8 @@
 """Fills and triggers: how a price move or a fill changes orders, balances and positions.
 
-Fees are zero: balances move by exactly quantity x price, which keeps test arithmetic simple.
+Fees are charged on every fill at the engine's `fees` rates (fees.py): a spot buy's fee comes off
+the coin received, a spot sell's off the quote received, a futures fee off the settle wallet. A
+fill on arrival is a taker fill, a resting limit filled later a maker fill.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .models import (
     SPOT,
     ZERO,
     Account,
+    Fill,
     Instrument,
     Order,
 )
@@ -74,8 +77,8 @@ def run_matching(engine: Engine, inst: Instrument, mark: Decimal) -> list[Order]
             execute_fill(engine, inst, order, order.remaining, mark)
             touched.append(order)
         elif limit_marketable(order.side, order.price, mark):
-            # A resting limit is filled at its own price when the market comes through it.
-            execute_fill(engine, inst, order, order.remaining, order.price)
+            # A resting limit is filled at its own price when the market comes through it: maker.
+            execute_fill(engine, inst, order, order.remaining, order.price, maker=True)
             touched.append(order)
     return touched
 
@@ -91,7 +94,9 @@ def fire_trigger(engine: Engine, inst: Instrument, order: Order, mark: Decimal) 
             return
         if not order.reduce_only:
             price = mark if order.executes_as_market else order.price
-            needed = futures_margin(engine, account, inst, order.side, order.remaining, price, position.qty)
+            needed = futures_order_cost(
+                engine, account, inst, order.side, order.remaining, price, position.qty
+            )
             balance = account.balance(FUTURES, inst.settle)
             if balance.free < needed:
                 close_order(engine, account, order, REJECTED, "insufficient_margin")
@@ -123,6 +128,25 @@ def futures_margin(
     return opening * inst.contract_size * price / leverage
 
 
+def futures_order_cost(
+    engine: Engine,
+    account: Account,
+    inst: Instrument,
+    side: str,
+    qty: Decimal,
+    price: Decimal,
+    position_qty: Decimal,
+) -> Decimal:
+    """What a futures margin check needs: the initial margin plus the exchange's fee allowance
+    (fee to open; on Bybit also the fee to close), for the opening part of the order."""
+    opening = qty - abs(position_qty) if reduces(position_qty, side) else qty
+    if opening <= 0:
+        return ZERO
+    leverage = engine.get_leverage(account, inst)
+    notional = opening * inst.contract_size * price
+    return notional / leverage + engine.fees.order_cost_fee(inst.exchange, notional, leverage, side)
+
+
 def lock(account: Account, order: Order, wallet: str, asset: str, amount: Decimal) -> None:
     balance = account.balance(wallet, asset)
     balance.free -= amount
@@ -131,8 +155,11 @@ def lock(account: Account, order: Order, wallet: str, asset: str, amount: Decima
     order.locked += amount
 
 
-def execute_fill(engine: Engine, inst: Instrument, order: Order, qty: Decimal, price: Decimal) -> Decimal:
-    """Fill up to `qty` of `order` at `price`; returns the quantity actually filled."""
+def execute_fill(
+    engine: Engine, inst: Instrument, order: Order, qty: Decimal, price: Decimal, maker: bool = False
+) -> Decimal:
+    """Fill up to `qty` of `order` at `price`, charging the maker or taker fee; returns the
+    quantity actually filled."""
     account = engine.account_of(order)
     qty = min(qty, order.remaining)
     if inst.market == FUTURES and order.reduce_only:
@@ -146,11 +173,21 @@ def execute_fill(engine: Engine, inst: Instrument, order: Order, qty: Decimal, p
     remaining_before = order.remaining
     # The share of the reservation that belongs to the filled part.
     consumed = order.locked * qty / remaining_before if order.locked else ZERO
+    rate = engine.fees.rate(inst.exchange, inst.market, maker)
     if inst.market == SPOT:
-        _fill_spot(account, inst, order, qty, price, consumed)
+        fee, fee_asset = _fill_spot(account, inst, order, qty, price, consumed, rate)
+        pnl = ZERO
     else:
         release_lock(account, order, consumed)
-        _fill_futures(engine, account, inst, order, qty, price)
+        fee, fee_asset = qty * inst.contract_size * price * rate, inst.settle
+        account.balance(FUTURES, inst.settle).free -= fee
+        engine.position(account, inst).fees += fee  # before the fill: a closed position resets it
+        pnl = _fill_futures(engine, account, inst, order, qty, price)
+    order.fee += fee
+    order.fee_asset = fee_asset
+    order.fills.append(
+        Fill(engine.new_trade_id(inst.exchange), qty, price, fee, fee_asset, maker, engine.now(), pnl)
+    )
     order.filled += qty
     order.cost += qty * inst.contract_size * price
     order.updated_at = engine.now()
@@ -166,27 +203,39 @@ def execute_fill(engine: Engine, inst: Instrument, order: Order, qty: Decimal, p
 
 
 def _fill_spot(
-    account: Account, inst: Instrument, order: Order, qty: Decimal, price: Decimal, consumed: Decimal
-):
+    account: Account,
+    inst: Instrument,
+    order: Order,
+    qty: Decimal,
+    price: Decimal,
+    consumed: Decimal,
+    rate: Decimal,
+) -> tuple[Decimal, str]:
+    """Move the coins of a spot fill; the fee comes off what the order receives."""
     base_amount = qty * inst.contract_size
     quote_amount = base_amount * price
     base = account.balance(SPOT, inst.base)
     quote = account.balance(SPOT, inst.quote)
     if order.side == "buy":
+        fee = base_amount * rate
         quote.locked -= consumed
         order.locked -= consumed
         quote.free += consumed - quote_amount
-        base.free += base_amount
-    else:
-        base.locked -= consumed
-        order.locked -= consumed
-        base.free += consumed - base_amount
-        quote.free += quote_amount
+        base.free += base_amount - fee
+        return fee, inst.base
+    fee = quote_amount * rate
+    base.locked -= consumed
+    order.locked -= consumed
+    base.free += consumed - base_amount
+    quote.free += quote_amount - fee
+    return fee, inst.quote
 
 
 def _fill_futures(
     engine: Engine, account: Account, inst: Instrument, order: Order, qty: Decimal, price: Decimal
-):
+) -> Decimal:
+    """Move the position and margin of a futures fill; returns the realised PnL (before fees)."""
+    pnl = ZERO
     position = engine.position(account, inst)
     balance = account.balance(FUTURES, inst.settle)
     signed = qty if order.side == "buy" else -qty
@@ -205,6 +254,7 @@ def _fill_futures(
             balance.free += position.margin
             position.margin = ZERO
             position.entry_price = ZERO
+            position.fees = ZERO
     opening = qty - closing
     if opening:
         size = abs(position.qty)
@@ -215,3 +265,4 @@ def _fill_futures(
         position.margin += margin
         position.qty += opening if signed > 0 else -opening
     position.updated_at = engine.now()
+    return pnl

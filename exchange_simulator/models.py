@@ -31,6 +31,10 @@ REJECTED = "rejected"
 EXPIRED = "expired"
 OPEN_STATUSES = frozenset({NEW, PARTIALLY_FILLED})
 
+# Position modes of a futures account.
+ONE_WAY = "one_way"
+HEDGE = "hedge"
+
 # Trigger directions: RISE fires when the mark goes up to the trigger, FALL when it comes down.
 RISE = "rise"
 FALL = "fall"
@@ -101,6 +105,11 @@ class Account:
     passphrase: str | None = None
     # wallet ("spot" / "futures") -> asset -> Balance
     wallets: dict[str, dict[str, Balance]] = field(default_factory=dict)
+    # Futures margin mode per native symbol ("cross" / "isolated"); absent: the exchange default.
+    margin_modes: dict[str, str] = field(default_factory=dict)
+    # ONE_WAY or HEDGE (two-way): set through the control API; the engine trades one-way only,
+    # so adapters refuse orders of a hedge-mode account the way the exchange refuses one-way ones.
+    position_mode: str = "one_way"
 
     def balance(self, wallet: str, asset: str) -> Balance:
         assets = self.wallets.setdefault(wallet, {})
@@ -118,8 +127,23 @@ class Position:
     qty: Decimal = ZERO  # signed: > 0 long, < 0 short (one-way mode)
     entry_price: Decimal = ZERO
     margin: Decimal = ZERO  # initial margin held for the position, in the settle asset
-    realized_pnl: Decimal = ZERO
+    realized_pnl: Decimal = ZERO  # before fees
+    fees: Decimal = ZERO  # trading fees paid on this position since it opened, in the settle asset
     updated_at: float = 0.0
+
+
+@dataclass(slots=True)
+class Fill:
+    """One trade of an order (the trades endpoints list these)."""
+
+    id: str
+    qty: Decimal
+    price: Decimal
+    fee: Decimal
+    fee_asset: str
+    maker: bool
+    time: float
+    realized_pnl: Decimal = ZERO
 
 
 @dataclass(slots=True)
@@ -183,6 +207,11 @@ class Order:
     lock_asset: str | None = None
     reject_reason: str | None = None
     extra: dict = field(default_factory=dict)
+    fee: Decimal = ZERO  # fees charged so far, in fee_asset (positive: paid)
+    fee_asset: str | None = None
+    fills: list[Fill] = field(default_factory=list)
+    # Look-ups do not see the order before this time (the order-history lag fault).
+    visible_at: float = 0.0
 
     @property
     def is_trigger(self) -> bool:

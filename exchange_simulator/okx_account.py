@@ -4,7 +4,8 @@ balance, positions, leverage and account configuration."""
 from __future__ import annotations
 
 from .errors import Reject
-from .models import FUTURES
+from .models import FUTURES, HEDGE
+from .okx_account_views import balance_view, position_view
 from .okx_http import (
     EXCHANGE,
     Call,
@@ -16,7 +17,7 @@ from .okx_http import (
     ms,
     remember_margin_mode,
 )
-from .okx_views import INST_TYPE, balance_view, instrument_view, position_view, s, ticker_view
+from .okx_views import INST_TYPE, instrument_view, s, ticker_view
 
 INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
 
@@ -187,7 +188,7 @@ async def get_config(call: Call) -> list:
             "uid": call.account.api_key,
             "mainUid": call.account.api_key,
             "acctLv": "2",  # Spot and futures mode
-            "posMode": "net_mode",
+            "posMode": "long_short_mode" if call.account.position_mode == HEDGE else "net_mode",
             "autoLoan": False,
             "greeksType": "PA",
             "level": "Lv1",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +51,12 @@ class OkxError(Exception):
         self.msg = msg
         self.status = status
         self.data = data or []
+
+
+# OKX's message for 50061; ccxt 4.5.90 maps the code to a plain ExchangeError.
+SUB_ACCOUNT_LIMITED = OkxError(
+    "50061", "You've reached the maximum order rate limit for this account.", status=429
+)
 
 
 class OrderError(Exception):
@@ -171,7 +178,7 @@ def charge(sim: Simulator, hits: list[tuple[Rule, str, float]]) -> None:
         for rule, key, cost in hits:
             if limiter.used(rule, key) + cost > rule.limit:
                 if rule is SUB_ACCOUNT_ORDERS:
-                    raise OkxError("50061", "Sub-account rate limit exceeded", status=429)
+                    raise SUB_ACCOUNT_LIMITED
                 raise too_many_requests()
     for rule, key, cost in hits:
         limiter.hit(rule, key, cost)
@@ -229,28 +236,37 @@ def authenticate(call: Call, raw_body: str) -> Account:
 # ---- responses -----------------------------------------------------------------------------------
 
 
-def envelope(data: list, code: str = "0", msg: str = "", status: int = 200) -> web.Response:
-    return json_response({"code": code, "data": data, "msg": msg}, status=status)
+def envelope(
+    data: list, code: str = "0", msg: str = "", status: int = 200, extra: dict | None = None
+) -> web.Response:
+    return json_response({"code": code, "data": data, "msg": msg, **(extra or {})}, status=status)
 
 
 def error_response(exc: OkxError) -> web.Response:
     return envelope(exc.data, code=exc.code, msg=exc.msg, status=exc.status)
 
 
-def results_response(rows: list[dict]) -> web.Response:
-    """Per-order results: code "0" all succeeded, "1" all failed, "2" some failed."""
+def results_response(rows: list[dict], received_at: float | None = None) -> web.Response:
+    """Per-order results: code "0" all succeeded, "1" all failed, "2" some failed. The normal
+    order endpoints also say when the request reached the gateway and when its answer left
+    (`inTime` / `outTime`, microseconds as strings); pass `received_at` for those."""
+    extra = None
+    if received_at is not None:
+        extra = {"inTime": str(int(received_at * 1_000_000)), "outTime": str(int(time.time() * 1_000_000))}
     failed = sum(1 for row in rows if row.get("sCode") != "0")
     if failed == 0:
-        return envelope(rows)
+        return envelope(rows, extra=extra)
     if failed == len(rows):
-        return envelope(rows, code="1", msg="All operations failed")
-    return envelope(rows, code="2", msg="Bulk operation partially succeeded")
+        return envelope(rows, code="1", msg="All operations failed", extra=extra)
+    return envelope(rows, code="2", msg="Bulk operation partially succeeded", extra=extra)
 
 
 def fault_response(kind: str) -> web.Response:
     """What OKX answers for an injected fault (no work was done)."""
     if kind == "429":
         return error_response(too_many_requests())
+    if kind == "okx_50061":
+        return error_response(SUB_ACCOUNT_LIMITED)
     return envelope([], code="50013", msg="Systems are busy. Please try again later.", status=503)
 
 

@@ -16,7 +16,18 @@ from aiohttp import web
 
 from .errors import NotFound, Reject
 from .matching import limit_marketable, reduces
-from .models import FUTURES, LIMIT, MARKET, SPOT, STOP_LIMIT, STOP_MARKET, Instrument, OrderRequest, fmt
+from .models import (
+    FUTURES,
+    HEDGE,
+    LIMIT,
+    MARKET,
+    SPOT,
+    STOP_LIMIT,
+    STOP_MARKET,
+    Instrument,
+    OrderRequest,
+    fmt,
+)
 from .okx_http import (
     PLACE_ALGO,
     PLACE_BATCH,
@@ -144,8 +155,11 @@ def _build_request(call: Call, inst: Instrument, raw: dict, algo: bool) -> Order
         raise OrderError("50014", "Parameter tdMode can not be empty.")
     if td_mode not in (("cash",) if inst.market == SPOT else ("cross", "isolated")):
         raise param_error("tdMode")
-    if inst.market == FUTURES and raw.get("posSide") not in (None, "", "net"):
-        raise param_error("posSide")  # one-way (net) mode only
+    if inst.market == FUTURES:
+        # Net mode takes no posSide (or "net"); long/short mode needs long / short, whose
+        # two-sided positions the simulator does not trade, so those orders are refused.
+        if call.account.position_mode == HEDGE or raw.get("posSide") not in (None, "", "net"):
+            raise param_error("posSide")
     if raw.get("attachAlgoOrds") or raw.get("slTriggerPx") or raw.get("tpTriggerPx"):
         raise param_error("attachAlgoOrds")  # attached TP/SL are not simulated
     if raw.get("sz") in (None, ""):
@@ -168,6 +182,9 @@ def _build_request(call: Call, inst: Instrument, raw: dict, algo: bool) -> Order
         order_px = decimal_param(raw.get("orderPx"), "orderPx")
         kind = STOP_MARKET if order_px == -1 else STOP_LIMIT
         price = None if kind == STOP_MARKET else order_px
+        # order-algo's client id is `algoClOrdId`; OKX takes a `clOrdId` (what ccxt sends) for it:
+        # ccxt's recorded real answer (test/static/response/okx.json, createOrder with
+        # triggerPrice) echoes the clOrdId sent as both algoClOrdId and clOrdId.
         client_id = _client_id(raw, "algoClOrdId", "clOrdId")
     else:
         kind = MARKET if ord_type in ("market", "optimal_limit_ioc") else LIMIT
@@ -279,7 +296,7 @@ def _charge_orders(call: Call, orders: list[dict], rule) -> None:
 async def post_order(call: Call) -> web.Response:
     raw = call.body_dict()
     _charge_orders(call, [raw], PLACE_ORDER)
-    return results_response([place_one(call, raw, algo=False)])
+    return results_response([place_one(call, raw, algo=False)], call.now)
 
 
 async def post_batch_orders(call: Call) -> web.Response:
@@ -288,7 +305,7 @@ async def post_batch_orders(call: Call) -> web.Response:
         raise OkxError("51111", f"Maximum {MAX_BATCH} orders can be placed in bulk.")
     # "If there is only one order in the request, it will consume the rate limit of Place order."
     _charge_orders(call, orders, PLACE_ORDER if len(orders) == 1 else PLACE_BATCH)
-    return results_response([place_one(call, raw, algo=False) for raw in orders])
+    return results_response([place_one(call, raw, algo=False) for raw in orders], call.now)
 
 
 async def post_order_algo(call: Call) -> web.Response:

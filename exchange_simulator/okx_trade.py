@@ -44,7 +44,7 @@ def _charge_cancels(call: Call, rows: list[dict], rule) -> None:
 async def post_cancel_order(call: Call) -> web.Response:
     raw = call.body_dict()
     _charge_cancels(call, [raw], CANCEL_ORDER)
-    return results_response([cancel_one(call, raw, algo=False)])
+    return results_response([cancel_one(call, raw, algo=False)], call.now)
 
 
 async def post_cancel_batch_orders(call: Call) -> web.Response:
@@ -52,7 +52,7 @@ async def post_cancel_batch_orders(call: Call) -> web.Response:
     if len(rows) > MAX_BATCH:
         raise OkxError("51000", "Parameter orders error: at most 20 orders per request")
     _charge_cancels(call, rows, CANCEL_ORDER if len(rows) == 1 else CANCEL_BATCH)
-    return results_response([cancel_one(call, raw, algo=False) for raw in rows])
+    return results_response([cancel_one(call, raw, algo=False) for raw in rows], call.now)
 
 
 async def post_cancel_algos(call: Call) -> web.Response:

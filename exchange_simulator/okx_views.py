@@ -1,4 +1,5 @@
-"""OKX v5 renderings of engine state: instruments, tickers, orders, algo orders, balances, positions.
+"""OKX v5 renderings of engine state: instruments, tickers, orders, algo orders (balances and
+positions: okx_account_views.py).
 
 Field names and string formats are OKX's (numbers as strings, "" for absent values, epoch ms), so
 ccxt 4.5.90's parse_market / parse_ticker / parse_order / parse_trading_balance / parse_position
@@ -7,7 +8,6 @@ read them unchanged.
 
 from __future__ import annotations
 
-import zlib
 from decimal import Decimal
 
 from .models import (
@@ -22,10 +22,9 @@ from .models import (
     ZERO,
     Instrument,
     Order,
-    Position,
     fmt,
 )
-from .okx_http import EXCHANGE, ms
+from .okx_http import ms
 
 INST_TYPE = {SPOT: "SPOT", FUTURES: "SWAP"}
 
@@ -162,8 +161,8 @@ def order_view(engine, inst: Instrument, order: Order) -> dict:
             "fillPx": s(average),
             "fillSz": s(order.filled) if order.filled else "",
             "fillTime": ms(order.updated_at) if order.filled else "",
-            "tradeId": "",
-            "fee": "0",
+            "tradeId": order.fills[-1].id if order.fills else "",
+            "fee": _okx_fee(order),
             "feeCcy": _fee_ccy(inst, order),
             "rebate": "0",
             "rebateCcy": inst.quote,
@@ -191,8 +190,13 @@ def order_view(engine, inst: Instrument, order: Order) -> dict:
     return view
 
 
+def _okx_fee(order: Order) -> str:
+    """OKX reports a charged fee as a negative number (a rebate would be positive)."""
+    return s(-order.fee) if order.fee else "0"
+
+
 def fill_view(inst: Instrument, order: Order) -> dict:
-    """All of an order's fills as one trade at its average price (fees are zero)."""
+    """All of an order's fills as one trade at its average price, with the fees they paid."""
     order_id = order.triggered_id if order.is_trigger else order.id
     return {
         "instType": INST_TYPE[inst.market],
@@ -212,7 +216,7 @@ def fill_view(inst: Instrument, order: Order) -> dict:
         "posSide": "net",
         "execType": "T" if order.executes_as_market else "M",
         "feeCcy": _fee_ccy(inst, order),
-        "fee": "0",
+        "fee": _okx_fee(order),
         "ts": ms(order.updated_at),
         "fillTime": ms(order.updated_at),
     }
@@ -281,122 +285,3 @@ def algo_view(engine, inst: Instrument, order: Order) -> dict:
         }
     )
     return view
-
-
-def balance_view(engine, account, now: float, currencies: set[str] | None) -> dict:
-    """The unified trading account: one row per currency, the sum of the engine's two wallets.
-
-    OKX keeps spot holdings and swap margin in one trading account; the engine keeps a "spot" and a
-    "futures" wallet (spot orders draw on the first, swap margin on the second). Here cashBal is
-    their total, availBal the free part, frozenBal the locked part (open orders and position
-    margin), upl the swaps' unrealised PnL and eq = cashBal + upl.
-    """
-    upl_by_ccy: dict[str, Decimal] = {}
-    imr = ZERO
-    for position in engine.positions(EXCHANGE, account.api_key):
-        inst = engine.find_instrument(EXCHANGE, FUTURES, position.symbol)
-        ccy = (inst.settle or inst.quote) if inst else "USDT"
-        upl_by_ccy[ccy] = upl_by_ccy.get(ccy, ZERO) + engine.unrealized_pnl(position)
-        imr += position.margin
-    names = sorted({asset for assets in account.wallets.values() for asset in assets} | set(upl_by_ccy))
-    details = []
-    total_eq = ZERO
-    for ccy in names:
-        if currencies and ccy not in currencies:
-            continue
-        held = [assets[ccy] for assets in account.wallets.values() if ccy in assets]
-        free = sum((b.free for b in held), ZERO)
-        locked = sum((b.locked for b in held), ZERO)
-        upl = upl_by_ccy.get(ccy, ZERO)
-        cash = free + locked
-        eq = cash + upl
-        if ccy in ("USDT", "USDC"):
-            total_eq += eq
-        details.append(
-            {
-                "ccy": ccy,
-                "cashBal": s(cash),
-                "eq": s(eq),
-                "eqUsd": s(eq) if ccy in ("USDT", "USDC") else "",
-                "availBal": s(free),
-                "availEq": s(free),
-                "frozenBal": s(locked),
-                "ordFrozen": s(locked),
-                "upl": s(upl),
-                "uplLiab": "0",
-                "disEq": s(eq) if ccy in ("USDT", "USDC") else "",
-                "isoEq": "0",
-                "liab": "0",
-                "crossLiab": "0",
-                "isoLiab": "0",
-                "interest": "0",
-                "maxLoan": "",
-                "mgnRatio": "",
-                "notionalLever": "0",
-                "stgyEq": "0",
-                "twap": "0",
-                "uTime": ms(now),
-            }
-        )
-    return {
-        "adjEq": s(total_eq),
-        "availEq": s(total_eq - imr),
-        "borrowFroz": "0",
-        "details": details,
-        "imr": s(imr),
-        "isoEq": "0",
-        "mgnRatio": "",
-        "mmr": "",
-        "notionalUsd": "",
-        "ordFroz": "",
-        "totalEq": s(total_eq),
-        "upl": s(sum(upl_by_ccy.values(), ZERO)),
-        "uTime": ms(now),
-    }
-
-
-def position_view(engine, inst: Instrument, position: Position, mgn_mode: str, leverage: int) -> dict:
-    mark = engine.mark_of(inst) or position.entry_price
-    upl = engine.unrealized_pnl(position)
-    notional = abs(position.qty) * inst.contract_size * mark
-    mmr = notional * Decimal(inst.extra.get("mmr", "0.004"))
-    cross = mgn_mode == "cross"
-    pos_id = str(zlib.crc32(f"{position.api_key}:{inst.symbol}".encode()) + 1_000_000_000_000)
-    return {
-        "instType": "SWAP",
-        "instId": inst.symbol,
-        "posId": pos_id,
-        "posSide": "net",
-        "pos": s(position.qty),
-        "availPos": s(abs(position.qty)),
-        "posCcy": "",
-        "ccy": inst.settle or inst.quote,
-        "mgnMode": mgn_mode,
-        "lever": str(leverage),
-        "avgPx": s(position.entry_price),
-        "bePx": s(position.entry_price),
-        "markPx": s(mark),
-        "last": s(mark),
-        "idxPx": s(mark),
-        "upl": s(upl),
-        "uplRatio": s(upl / position.margin) if position.margin else "0",
-        "uplLastPx": s(upl),
-        "realizedPnl": s(position.realized_pnl),
-        "pnl": s(position.realized_pnl),
-        "fee": "0",
-        "fundingFee": "0",
-        "imr": s(position.margin) if cross else "",
-        "margin": "" if cross else s(position.margin),
-        "mgnRatio": "",
-        "mmr": s(mmr),
-        "notionalUsd": s(notional),
-        "liqPx": "",
-        "adl": "1",
-        "interest": "0",
-        "liab": "",
-        "liabCcy": "",
-        "optVal": "",
-        "tradeId": "",
-        "cTime": ms(position.updated_at),
-        "uTime": ms(position.updated_at),
-    }

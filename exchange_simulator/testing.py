@@ -48,11 +48,15 @@ def start_simulator(
     rate_limits: str = "real",
     host: str = "127.0.0.1",
     startup_timeout: float = 15.0,
+    fees: str | None = None,
 ) -> Iterator[str]:
-    """Run `python -m exchange_simulator` on a free port; yields its base URL, stops it after."""
+    """Run `python -m exchange_simulator` on a free port; yields its base URL, stops it after.
+    `fees` is the `--fees` spec (fees.parse_fee_spec); None keeps the VIP 0 defaults."""
     port = port or free_port()
     cmd = [sys.executable, "-m", "exchange_simulator", "--host", host, "--port", str(port)]
     cmd += ["--rate-limits", rate_limits]
+    if fees is not None:
+        cmd += ["--fees", fees]
     seed_path = None
     if seed is not None:
         fd, seed_path = tempfile.mkstemp(prefix="sim-seed-", suffix=".json")

@@ -102,7 +102,9 @@ def reserve(engine: Engine, account: Account, inst: Instrument, order: Order, ma
         order.lock_asset = inst.settle
         return
     position = engine.position(account, inst)
-    needed = matching.futures_margin(engine, account, inst, order.side, order.quantity, price, position.qty)
+    needed = matching.futures_order_cost(
+        engine, account, inst, order.side, order.quantity, price, position.qty
+    )
     free = account.balance(FUTURES, inst.settle).free
     if free < needed:
         raise Reject("insufficient_margin", f"{inst.settle} free {free} < {needed}")

@@ -109,6 +109,19 @@ class SimControl:
     def fill(self, exchange: str, quantity: object, **which: object) -> dict:
         return self._post("/_sim/fill", {"exchange": exchange, "quantity": str(quantity), **which})
 
+    def list_instrument(self, **instrument: object) -> object:
+        return self._post("/_sim/instruments", instrument)
+
+    def update_instrument(self, **changes: object) -> object:
+        return self._post("/_sim/instruments/update", changes)
+
+    def position_mode(self, exchange: str, api_key: str, mode: str) -> object:
+        return self._post("/_sim/position-mode", {"exchange": exchange, "api_key": api_key, "mode": mode})
+
+    def fees(self, **body: object) -> object:
+        """Set fee rates: fees(preset="zero"), or fees(exchange=, market=, maker=, taker=)."""
+        return self._post("/_sim/fees", body)
+
     def reset(self) -> object:
         return self._post("/_sim/reset", {})
 

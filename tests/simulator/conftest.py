@@ -23,3 +23,11 @@ def sim(sim_url) -> SimControl:
     control = SimControl(sim_url)
     control.reset()
     return control
+
+
+@pytest.fixture
+def no_fees(sim) -> SimControl:
+    """A simulator charging no fees: for tests of balance arithmetic that is not about fees
+    (fees are on by default and tested in test_fees.py)."""
+    sim.fees(preset="zero")
+    return sim

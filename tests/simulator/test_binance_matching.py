@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.simulator.binance_support import PERP, SPOT, binance_account
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_binance_spot_limit_fills_when_the_mark_crosses_it(sim, sim_url):
     client, key = binance_account(sim, sim_url, {"spot": {"USDT": "1000"}})
     order = client.create_order(SPOT, "limit", "buy", 0.01, 59000)
@@ -19,6 +22,7 @@ def test_binance_spot_limit_fills_when_the_mark_crosses_it(sim, sim_url):
     assert (balance["USDT"]["free"], balance["USDT"]["used"], balance["BTC"]["free"]) == (410.0, 0.0, 0.01)
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_binance_spot_stop_loss_sells_when_the_mark_falls_to_the_trigger(sim, sim_url):
     client, key = binance_account(sim, sim_url, {"spot": {"BTC": "0.02"}})
     order = client.create_order(SPOT, "market", "sell", 0.02, None, {"triggerPrice": 58000})
@@ -31,6 +35,7 @@ def test_binance_spot_stop_loss_sells_when_the_mark_falls_to_the_trigger(sim, si
     assert sim.balance("binance", key, "spot", "BTC")["total"] == "0"
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_binance_futures_stop_market_closes_the_position(sim, sim_url):
     client, key = binance_account(sim, sim_url, {"futures": {"USDT": "1000"}})
     client.create_order(PERP, "market", "buy", 0.01)

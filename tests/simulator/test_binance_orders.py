@@ -19,6 +19,7 @@ def only_order(sim, api_key):
     return orders[0]
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_binance_spot_market_order_fills_at_the_mark(sim, binance):
     client, key = binance
     sim.price("BTCUSDT", "60000", exchange="binance")

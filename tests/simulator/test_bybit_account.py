@@ -49,6 +49,7 @@ def test_bybit_time_is_served(bybit):
     assert abs(bybit.fetch_time() - bybit.milliseconds()) < 5_000
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_bybit_unified_balance_sums_the_spot_and_futures_wallets(sim, bybit):
     balance = bybit.fetch_balance()
     assert balance["USDT"] == {"free": 10000, "used": 0, "total": 10000, "debt": 0}

@@ -208,6 +208,7 @@ def test_bybit_linear_limit_fills_when_the_mark_crosses_it_and_opens_a_position(
     assert usdt["used"] == pytest.approx(59.0)  # 590 notional at the default leverage 10
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_bybit_spot_limit_fills_when_the_mark_crosses_it_and_moves_balances(sim, bybit):
     created = bybit.create_order(SPOT, "limit", "buy", 0.01, 59000)
     assert bybit.fetch_balance()["USDT"]["used"] == pytest.approx(590)
@@ -221,6 +222,7 @@ def test_bybit_spot_limit_fills_when_the_mark_crosses_it_and_moves_balances(sim,
     assert balance["USDT"]["used"] == 0
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_bybit_linear_stop_market_triggers_and_closes_the_position(sim, bybit):
     bybit.set_leverage(5, LINEAR)
     bybit.create_order(LINEAR, "market", "buy", 0.01, None)
@@ -239,6 +241,7 @@ def test_bybit_linear_stop_market_triggers_and_closes_the_position(sim, bybit):
     assert usdt["used"] == 0
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_bybit_spot_stop_limit_triggers_then_fills(sim, bybit):
     stop = bybit.create_order(SPOT, "limit", "sell", 0.1, 57000, trigger(SPOT, 58000, rising=False))
 

@@ -142,9 +142,9 @@ def test_okx_duplicate_client_order_id_is_an_invalid_order_while_the_first_is_op
 
     with pytest.raises(ccxt.InvalidOrder, match="51016"):
         client.create_order(SWAP, "limit", "buy", 1, 50000, {"clientOrderId": "dup1"})
-    client.create_order(SWAP, "market", "buy", 1, None, {"triggerPrice": 65000, "clientOrderId": "algo1"})
+    client.create_order(SWAP, "market", "buy", 1, None, {"triggerPrice": 65000, "algoClOrdId": "algo1"})
     with pytest.raises(ccxt.InvalidOrder, match="51016"):
-        client.create_order(SWAP, "market", "buy", 1, None, {"triggerPrice": 65000, "clientOrderId": "algo1"})
+        client.create_order(SWAP, "market", "buy", 1, None, {"triggerPrice": 65000, "algoClOrdId": "algo1"})
 
     client.cancel_order(first["id"], SWAP)
     again = client.create_order(SWAP, "limit", "buy", 1, 50000, {"clientOrderId": "dup1"})

@@ -69,6 +69,7 @@ def test_okx_ticker_reports_the_mark_price(sim, sim_url):
     assert client.fetch_ticker("ETH/USDT")["bid"] == 3123.45
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_okx_balance_is_one_trading_account_over_the_spot_and_futures_wallets(sim, sim_url):
     client, _ = okx_client(
         sim, sim_url, {"spot": {"USDT": "1000", "BTC": "0.5"}, "futures": {"USDT": "2000"}}
@@ -156,6 +157,7 @@ def test_okx_spot_market_buy_can_be_sized_in_quote_currency(sim, sim_url):
     assert (fetched["cost"], fetched["filled"], fetched["info"]["tgtCcy"]) == (600, 0.01, "quote_ccy")
 
 
+@pytest.mark.usefixtures("no_fees")
 @pytest.mark.parametrize("kind", ["spot", "swap"])
 def test_okx_limit_order_rests_until_the_mark_crosses_it(sim, sim_url, kind):
     symbol, amount, quantity = MARKETS[kind]
@@ -194,7 +196,7 @@ def test_okx_stop_limit_order_is_an_algo_order_until_it_fires(sim, sim_url, kind
     client, api_key = okx_client(sim, sim_url)
 
     order = client.create_order(
-        symbol, "limit", "buy", amount, 61500, {"triggerPrice": 61000, "clientOrderId": f"stl{kind}1"}
+        symbol, "limit", "buy", amount, 61500, {"triggerPrice": 61000, "algoClOrdId": f"stl{kind}1"}
     )
 
     assert paths(sim, api_key)[-1] == "/api/v5/trade/order-algo"
@@ -238,6 +240,7 @@ def test_okx_stop_limit_order_is_an_algo_order_until_it_fires(sim, sim_url, kind
     )
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_okx_swap_stop_market_closes_a_long_when_the_mark_falls(sim, sim_url):
     client, api_key = okx_client(sim, sim_url)
     client.create_order(SWAP, "market", "buy", 2, None)
@@ -248,7 +251,7 @@ def test_okx_swap_stop_market_closes_a_long_when_the_mark_falls(sim, sim_url):
         "sell",
         2,
         None,
-        {"triggerPrice": 58000, "reduceOnly": True, "clientOrderId": "stopA1"},
+        {"triggerPrice": 58000, "reduceOnly": True, "algoClOrdId": "stopA1"},
     )
 
     row = sim.orders(exchange="okx", api_key=api_key)[-1]
@@ -273,6 +276,7 @@ def test_okx_swap_stop_market_closes_a_long_when_the_mark_falls(sim, sim_url):
     assert (done["id"], done["status"]) == (stop["id"], "closed")
 
 
+@pytest.mark.usefixtures("no_fees")
 def test_okx_spot_stop_market_sells_when_the_mark_falls(sim, sim_url):
     client, api_key = okx_client(sim, sim_url)
 
@@ -295,11 +299,9 @@ def test_okx_cancel_by_id_and_by_client_order_id_for_normal_and_trigger_orders(s
     limit_a = client.create_order(symbol, "limit", "buy", amount, 55000, {"clientOrderId": "limA"})
     client.create_order(symbol, "limit", "buy", amount, 55100, {"clientOrderId": "limB"})
     trigger_a = client.create_order(
-        symbol, "market", "buy", amount, None, {"triggerPrice": 65000, "clientOrderId": "trgA"}
+        symbol, "market", "buy", amount, None, {"triggerPrice": 65000, "algoClOrdId": "trgA"}
     )
-    client.create_order(
-        symbol, "market", "buy", amount, None, {"triggerPrice": 65100, "clientOrderId": "trgB"}
-    )
+    client.create_order(symbol, "market", "buy", amount, None, {"triggerPrice": 65100, "algoClOrdId": "trgB"})
 
     cancelled = [
         client.cancel_order(limit_a["id"], symbol),
