@@ -7,8 +7,10 @@ up by its client order id: a timeout or a lost response never produces a second 
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,8 +18,10 @@ from django.utils.translation import gettext as _
 from accounts.exchange import client as exchange
 from accounts.exchange.types import (
     AuthenticationFailed,
+    DuplicateOrder,
     ExchangeError,
     ExchangeUnavailable,
+    MarketRulesStale,
     OrderRejected,
     OrderRequest,
     RateLimited,
@@ -116,12 +120,27 @@ class AccountContext:
 
 def order_place(*, client, order: Order, context: AccountContext | None = None) -> Order:
     """Size, price and send one order; record what the exchange says. Raises AuthenticationFailed."""
-    link = order.link
     context = context or AccountContext.load(order)
+    look_first = order.submitted_at is not None  # an earlier run may have placed it
+    try:
+        return _place(client, order, context, look_first=look_first)
+    except MarketRulesStale as error:  # refused, nothing placed: our symbols, ticks or steps are old
+        logger.info("order %s: %s; markets reloaded, sizing again", order.client_order_id, error)
+    try:
+        client.reload_markets()
+        return _place(client, order, context, look_first=False)  # the create was refused
+    except AuthenticationFailed:
+        raise
+    except ExchangeError as error:  # stale again, or the reload failed: nothing was placed
+        return order_update(
+            order=order, source=SOURCE, status=OrderStatus.REJECTED, error=str(error), detail=str(error)
+        )
+
+
+def _place(client, order: Order, context: AccountContext, *, look_first: bool) -> Order:
+    link = order.link
     try:
         rules = client.market_rules(order.symbol)
-        if order.market_type == "FUTURES":
-            _ensure_leverage(client, order, link, context)
         position = context.position
         last_price = None
         needs_reference = client.needs_reference_price(
@@ -146,6 +165,10 @@ def order_place(*, client, order: Order, context: AccountContext | None = None) 
         )
         if not sized.closing:
             _check_max_symbols(link, order.symbol)
+        # A close never changes leverage: the exchange may refuse the change (Binance -4161 with
+        # an open isolated position, -2027 above the bracket) and the close must still go out.
+        if order.market_type == "FUTURES" and not sized.closing:
+            _ensure_leverage(client, order, link, context)
     except AuthenticationFailed:
         raise
     except (SizingError, ExchangeError) as error:  # nothing was sent: the account's result says why
@@ -173,7 +196,6 @@ def order_place(*, client, order: Order, context: AccountContext | None = None) 
         reduce_only=sized.reduce_only,
         reference_price=last_price,
     )
-    was_submitted_before = order.submitted_at is not None
     order = order_update(
         order=order,
         source=SOURCE,
@@ -183,27 +205,34 @@ def order_place(*, client, order: Order, context: AccountContext | None = None) 
         stop_price=stop,
         submitted_at=order.submitted_at or timezone.now(),
     )
-    return _send(client, order, request, look_first=was_submitted_before)
+    return _send(client, order, request, look_first=look_first)
 
 
 def _send(client, order: Order, request: OrderRequest, *, look_first: bool) -> Order:
+    """Send the create; after an unknown outcome, send again only once a look-up has positively
+    answered "no such order" ORDER_RESEND_AFTER_SECONDS after the create (CONTRACT.md). Raises
+    MarketRulesStale (nothing placed) for the caller to reload markets and size again."""
+    if look_first:
+        settled = _settle_unknown(client, order, request, since=timezone.now(), error=None)
+        if settled is not None:
+            return settled
     last_error = None
     for attempt in range(ATTEMPTS):
-        if look_first or attempt > 0:
-            found = _look_up(client, order, request)
-            if found is not None:
-                return found
         try:
             state = client.create_order(request)
         except RateLimited as error:  # refused before anything was done: wait and resend
             last_error = error
             time.sleep(min(error.retry_after or BACKOFF_SECONDS[attempt], 10))
             continue
-        except ExchangeUnavailable as error:  # may or may not have been placed: look up next time
+        except DuplicateOrder as error:  # our client id is taken: the order exists
+            return _known_to_exist(client, order, request, error)
+        except ExchangeUnavailable as error:  # may or may not have been placed
             last_error = error
             logger.warning("order %s: %s on attempt %s", order.client_order_id, error, attempt + 1)
-            time.sleep(BACKOFF_SECONDS[attempt])
-            continue
+            settled = _settle_unknown(client, order, request, since=timezone.now(), error=error)
+            if settled is not None:
+                return settled
+            continue  # positively absent, long enough after the create: send again
         except AuthenticationFailed as error:  # refused at the door: nothing was placed
             order_update(
                 order=order,
@@ -213,37 +242,91 @@ def _send(client, order: Order, request: OrderRequest, *, look_first: bool) -> O
                 detail=str(error),
             )
             raise
+        except MarketRulesStale:
+            raise
         except OrderRejected as error:
-            if attempt > 0:  # a duplicate-id refusal after a lost answer: the order exists
+            if last_error is not None:  # a resend refused: perhaps the first create landed after all
                 found = _look_up(client, order, request)
-                if found is not None:
+                if isinstance(found, Order):
                     return found
             return order_update(
                 order=order, source=SOURCE, status=OrderStatus.REJECTED, error=str(error), detail=str(error)
             )
         return _settle_new(client, order, request, state)
-    found = _look_up(client, order, request)
-    if found is not None:
-        return found
+    return _leave_processing(order, last_error)
+
+
+def _leave_processing(order: Order, error) -> Order:
+    """The outcome stays unknown: the order stays PROCESSING for the sweeper, which settles it by
+    client order id under the same rule."""
     message = _("거래소 응답 없음, 상태 미확인 (정리 작업이 client id로 확인합니다): %(error)s") % {
-        "error": last_error
+        "error": error
     }
     return order_update(order=order, source=SOURCE, error=message, detail=message)
 
 
-def _look_up(client, order: Order, request: OrderRequest) -> Order | None:
-    try:
-        state = client.find_order(
-            symbol=order.symbol,
-            market_type=order.market_type,
-            client_order_id=order.client_order_id,
-            is_trigger=request.is_trigger,
-        )
-    except ExchangeError as error:
-        logger.warning("order %s: lookup failed: %s", order.client_order_id, error)
-        return None
+def _settle_unknown(client, order: Order, request: OrderRequest, *, since, error) -> Order | None:
+    """After a create with an unknown outcome (sent before `since`): the order as found, or the
+    order left PROCESSING when a look-up fails; None only when look-ups positively found no such
+    order, the last at least ORDER_RESEND_AFTER_SECONDS after `since`, so it may be sent again."""
+    resend_at = since + timedelta(seconds=settings.ORDER_RESEND_AFTER_SECONDS)
+    while True:
+        outcome = _look_up(client, order, request)
+        if isinstance(outcome, Order):
+            return outcome
+        if outcome is LOOKUP_FAILED:
+            return _leave_processing(order, error or _("조회 실패"))
+        wait = (resend_at - timezone.now()).total_seconds()
+        if wait <= 0:
+            return None
+        time.sleep(wait)  # a just-created order can be missing from look-ups for a moment
+
+
+def _known_to_exist(client, order: Order, request: OrderRequest, error) -> Order:
+    """A duplicate-id refusal: the exchange has an order with our client id. Never REJECTED; look
+    for it while the history may lag, then leave it to the sweeper, which keeps looking."""
+    order = order_update(order=order, source=SOURCE, known_on_exchange=True)
+    deadline = time.monotonic() + settings.ORDER_RESEND_AFTER_SECONDS
+    for delay in (0.0, *BACKOFF_SECONDS, settings.ORDER_RESEND_AFTER_SECONDS):
+        time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
+        outcome = _look_up(client, order, request)
+        if isinstance(outcome, Order):
+            return outcome
+        if time.monotonic() >= deadline:
+            break
+    message = _("거래소에 같은 client id의 주문이 있습니다; 정리 작업이 계속 확인합니다: %(error)s") % {
+        "error": error
+    }
+    return order_update(order=order, source=SOURCE, error=message, detail=message)
+
+
+LOOKUP_FAILED = object()
+LOOKUP_ABSENT = object()
+LOOKUP_TRIES = 3
+
+
+def _look_up(client, order: Order, request: OrderRequest):
+    """The order found by client order id (recorded), LOOKUP_ABSENT when the exchange positively
+    answered that it has none, or LOOKUP_FAILED when it could not answer (never "absent")."""
+    for attempt in range(LOOKUP_TRIES):
+        try:
+            state = client.find_order(
+                symbol=order.symbol,
+                market_type=order.market_type,
+                client_order_id=order.client_order_id,
+                is_trigger=request.is_trigger,
+            )
+            break
+        except RateLimited as error:  # nothing was answered yet: wait, ask again
+            logger.warning("order %s: lookup rate limited: %s", order.client_order_id, error)
+            time.sleep(min(error.retry_after or BACKOFF_SECONDS[attempt], 10))
+        except ExchangeError as error:
+            logger.warning("order %s: lookup failed: %s", order.client_order_id, error)
+            return LOOKUP_FAILED
+    else:
+        return LOOKUP_FAILED
     if state is None:
-        return None
+        return LOOKUP_ABSENT
     return order_record_exchange_state(
         order=order, state=state, source=SOURCE, detail="found by client order id"
     )

@@ -81,6 +81,9 @@ class Order(models.Model):
         editable=False,
         help_text="quantity × price of the fills already applied, to price the next increment",
     )
+    # The exchange refused our client id as a duplicate: the order exists there even while its
+    # look-ups miss it (order histories lag), so it is never REJECTED; the sweeper keeps looking.
+    known_on_exchange = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

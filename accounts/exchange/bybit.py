@@ -17,6 +17,17 @@ class Bybit(Venue):
         "enableUnifiedMargin": False,
     }
     has_overrides = {"fetchCurrencies": False}
+    # Server timeout / system error, answered as HTTP 200: the request may have been carried out.
+    outcome_unknown_markers = ('"retCode":10000,', '"retCode":10016,')
+    duplicate_id_markers = ('"retCode":110072,', '"retCode":170141,')
+    stale_market_markers = (
+        '"retCode":170121,',  # spot: invalid symbol
+        '"retCode":170134,',  # spot: price has too many decimals
+        '"retCode":170137,',  # spot: quantity has too many decimals
+        "symbol invalid",
+        "Qty invalid",
+        "has too many decimals",
+    )
     ip_ban_seconds = 600  # Bybit answers 403 and lifts it after ten minutes (EXCHANGES.md)
     # Bybit has no fetch-by-client-id: an order is found in the open, then the closed list.
     lookup_by_listing = True

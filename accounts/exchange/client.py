@@ -20,11 +20,13 @@ from accounts.crypto import decrypt
 from accounts.exchange import ratelimit, ratelimit_rules
 from accounts.exchange.types import (
     AuthenticationFailed,
+    DuplicateOrder,
     ExchangeError,
     ExchangeOrder,
     ExchangeUnavailable,
     InsufficientFunds,
     MarketRules,
+    MarketRulesStale,
     OrderNotFound,
     OrderRejected,
     OrderRequest,
@@ -36,7 +38,9 @@ from tradingsite.logging import redact
 
 logger = logging.getLogger(__name__)
 
-MARKETS_TTL_SECONDS = 3600
+# After an unknown-symbol refusal the markets are reloaded, but not more often than this: a
+# mistyped symbol in a stream of signals must not reload them on every signal.
+MARKETS_RELOAD_MIN_SECONDS = 10
 BAN_STATUSES = (418, 403)  # Binance's IP ban (with Retry-After), Bybit's IP limit
 _SCHEME_AND_HOST = re.compile(r"^https?://[^/]+")
 _local = threading.local()
@@ -155,6 +159,9 @@ class ExchangeClient:
         self.cache_key = cache_key
         self._ccxt = _shared_ccxt(account)
         self._env_key = _environment_key(account)
+        # ccxt (Binance) reads a -2015 as an IP rate limit once *its instance* authenticated once;
+        # the instance is shared by accounts, so that memory is kept per account (here).
+        self._authenticated = False
         self._credentials = {
             "apiKey": decrypt(account.api_key_encrypted),
             "secret": decrypt(account.api_secret_encrypted),
@@ -174,9 +181,14 @@ class ExchangeClient:
         ratelimit.acquire(limits=limits)
         for name, value in self._credentials.items():  # this account's turn on the shared client
             setattr(self._ccxt, name, value)
+        self._ccxt.options["hasAlreadyAuthenticatedSuccessfully"] = self._authenticated
         started = time.monotonic()
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            self._authenticated = self._authenticated or bool(
+                self._ccxt.options.get("hasAlreadyAuthenticatedSuccessfully")
+            )
+            return result
         except ccxt.BaseError as error:
             raise self._translate(error, market_type) from error
         finally:
@@ -192,9 +204,17 @@ class ExchangeClient:
         # ccxt puts the request URL in network errors; ours go to the database and the webhook's
         # answer, so the signed query string's signature is masked here, once.
         message = redact(f"{type(error).__name__}: {str(error)[:300]}")
+        # What ccxt raises as a plain refusal can mean something else on this exchange.
+        kind = self.venue.refusal_kind(str(error)) if isinstance(error, ccxt.ExchangeError) else None
+        if kind == "outcome_unknown":
+            return ExchangeUnavailable(message)
+        if kind == "duplicate_id":
+            return DuplicateOrder(message)
+        if kind == "stale_market":
+            return MarketRulesStale(message)
         if isinstance(error, ccxt.AuthenticationError | ccxt.PermissionDenied | ccxt.AccountSuspended):
             return AuthenticationFailed(message)
-        if isinstance(error, ccxt.DDoSProtection | ccxt.RateLimitExceeded):
+        if kind == "rate_limit" or isinstance(error, ccxt.DDoSProtection | ccxt.RateLimitExceeded):
             retry_after = self._retry_after()
             banned = self._ccxt.last_http_status in BAN_STATUSES
             if banned or retry_after:  # every process must stop using this IP for a while
@@ -212,6 +232,12 @@ class ExchangeClient:
             return OrderRejected(message)
         return ExchangeError(message)
 
+    def _lookup_action(self, action: str, market_type: str, is_trigger: bool) -> str:
+        """The rate-limit action of a look-up: trigger orders' own bucket where the exchange has one."""
+        if is_trigger and ratelimit_rules.has_action(self.exchange, market_type, "algo_query"):
+            return "algo_query"
+        return action
+
     def _retry_after(self) -> float | None:
         headers = getattr(self._ccxt, "last_response_headers", None) or {}
         for name, value in headers.items():
@@ -223,23 +249,43 @@ class ExchangeClient:
         return None
 
     def _ensure_markets(self) -> None:
-        if self._ccxt.markets:
+        """Markets at most EXCHANGE_MARKETS_TTL_SECONDS old: listings, ticks and steps change while
+        a worker runs. One copy per process and exchange, shared by its threads' clients."""
+        ttl = settings.EXCHANGE_MARKETS_TTL_SECONDS
+        now = time.monotonic()
+        loaded_at = getattr(self._ccxt, "markets_loaded_at", None)
+        if self._ccxt.markets and loaded_at is not None and now - loaded_at < ttl:
             return
         with _markets_lock:
             cached = _markets_cache.get(self._env_key)
-        if cached and time.monotonic() - cached[0] < MARKETS_TTL_SECONDS:
+        if cached and now - cached[0] < ttl:
             self._ccxt.set_markets(cached[1])
+            self._ccxt.markets_loaded_at = cached[0]
             return
-        markets = self._call("markets", "SPOT", self._ccxt.load_markets)
+        self.reload_markets()
+
+    def reload_markets(self) -> None:
+        """Load the markets from the exchange now (after a refusal that says ours are stale)."""
+        markets = self._call("markets", "SPOT", self._ccxt.load_markets, True)
+        loaded_at = time.monotonic()
+        self._ccxt.markets_loaded_at = loaded_at
         with _markets_lock:
-            _markets_cache[self._env_key] = (time.monotonic(), markets)
+            _markets_cache[self._env_key] = (loaded_at, markets)
+        logger.info("%s markets loaded (%s symbols)", self.exchange, len(markets or {}))
 
     def _market(self, symbol: str) -> dict:
         self._ensure_markets()
         try:
             return self._ccxt.market(symbol)
-        except ccxt.BadSymbol as error:
-            raise OrderRejected(f"unknown symbol {symbol} on {self.exchange}") from error
+        except ccxt.BadSymbol:
+            pass
+        if time.monotonic() - self._ccxt.markets_loaded_at >= MARKETS_RELOAD_MIN_SECONDS:
+            self.reload_markets()  # perhaps listed since we loaded the markets
+            try:
+                return self._ccxt.market(symbol)
+            except ccxt.BadSymbol:
+                pass
+        raise OrderRejected(f"unknown symbol {symbol} on {self.exchange}")
 
     # --- market data --------------------------------------------------------------------------
 
@@ -294,7 +340,7 @@ class ExchangeClient:
         market = self._market(request.symbol)
         rules = self.market_rules(request.symbol)
         amount = float(request.amount / rules.contract_size)
-        params: dict = {"clientOrderId": request.client_order_id}
+        params = self.venue.client_id_params(request.client_order_id, is_trigger=request.is_trigger)
         if request.reduce_only and market.get("contract"):
             params["reduceOnly"] = True  # swaps only: spot would reject or misread it
         if self.hedged and market.get("contract"):
@@ -346,8 +392,9 @@ class ExchangeClient:
                 params = {"clientOrderId": client_order_id}
                 if is_trigger:
                     params["trigger"] = True
+                action = self._lookup_action("fetch_order", market_type, is_trigger)
                 result = self._call(
-                    "fetch_order", market_type, self._ccxt.fetch_order, None, symbol, params, symbol=symbol
+                    action, market_type, self._ccxt.fetch_order, None, symbol, params, symbol=symbol
                 )
         except OrderNotFound:
             return None
@@ -357,10 +404,9 @@ class ExchangeClient:
         params = {"orderLinkId": client_order_id}
         if is_trigger:
             params["trigger"] = True
+        action = self._lookup_action("open_orders", market_type, is_trigger)
         for fetch in (self._ccxt.fetch_open_orders, self._ccxt.fetch_canceled_and_closed_orders):
-            found = self._call(
-                "open_orders", market_type, fetch, symbol, None, None, dict(params), symbol=symbol
-            )
+            found = self._call(action, market_type, fetch, symbol, None, None, dict(params), symbol=symbol)
             if found:
                 return found[0]
         return None
@@ -369,8 +415,9 @@ class ExchangeClient:
         rules = self.market_rules(symbol)
         params = {"trigger": True} if is_trigger else {}
         params.update(self.venue.fetch_order_params())
+        action = self._lookup_action("fetch_order", market_type, is_trigger)
         result = self._call(
-            "fetch_order", market_type, self._ccxt.fetch_order, order_id, symbol, params, symbol=symbol
+            action, market_type, self._ccxt.fetch_order, order_id, symbol, params, symbol=symbol
         )
         return self._parse(result, rules, is_trigger=is_trigger)
 
@@ -412,7 +459,7 @@ class ExchangeClient:
         for is_trigger in (False, True):
             params = {"trigger": True} if is_trigger else {}
             found = self._call(
-                "open_orders",
+                self._lookup_action("open_orders", market_type, is_trigger),
                 market_type,
                 self._ccxt.fetch_open_orders,
                 symbol,

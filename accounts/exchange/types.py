@@ -55,6 +55,16 @@ class InsufficientFunds(OrderRejected):
     pass
 
 
+class MarketRulesStale(OrderRejected):
+    """Refused for an unknown symbol or a price/quantity precision: nothing was placed, and our
+    copy of the exchange's markets may be out of date (a new listing, a changed tick or step)."""
+
+
+class DuplicateOrder(ExchangeError):
+    """The exchange refused our client order id because it already has an order with it (Binance
+    -4116, Bybit 110072, OKX 51016): after a lost answer this means the order exists."""
+
+
 class OrderNotFound(ExchangeError):
     pass
 

@@ -20,6 +20,25 @@ class Venue:
     # No cancel-all endpoint: list the open orders and cancel each.
     cancel_all_by_listing = False
 
+    # How a refusal that ccxt raises as a plain ExchangeError/InvalidOrder is really meant, told by
+    # fragments of the exchange's raw answer (which ccxt puts in the message).
+    outcome_unknown_markers: tuple[str, ...] = ()  # server trouble: the order may exist
+    duplicate_id_markers: tuple[str, ...] = ()  # our client id is taken: the order exists
+    rate_limit_markers: tuple[str, ...] = ()  # a rate limit ccxt does not know as one
+    stale_market_markers: tuple[str, ...] = ()  # unknown symbol, tick or step: reload markets
+
+    def refusal_kind(self, message: str) -> str | None:
+        """ "outcome_unknown" | "duplicate_id" | "rate_limit" | "stale_market" | None (a refusal)."""
+        for kind, markers in (
+            ("outcome_unknown", self.outcome_unknown_markers),
+            ("duplicate_id", self.duplicate_id_markers),
+            ("rate_limit", self.rate_limit_markers),
+            ("stale_market", self.stale_market_markers),
+        ):
+            if any(marker in message for marker in markers):
+                return kind
+        return None
+
     def enter_demo(self, client) -> None:
         """Point a ccxt client at the exchange's demo trading."""
         client.enable_demo_trading(True)
@@ -43,6 +62,10 @@ class Venue:
     ) -> dict:
         """Extra parameters of a trigger order, beyond ccxt's `triggerPrice`."""
         return {}
+
+    def client_id_params(self, client_order_id: str, *, is_trigger: bool) -> dict:
+        """How an order carries our client order id."""
+        return {"clientOrderId": client_order_id}
 
     def fetch_order_params(self) -> dict:
         return {}

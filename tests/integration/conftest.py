@@ -94,3 +94,18 @@ def make_trader(transactional_db, sim):
         )
 
     return make
+
+
+@pytest.fixture
+def in_process(settings, simulator_url):
+    """Exchange clients built in this process point at the test simulator, and no scheduled sync
+    of a running qcluster races the orders these tests place."""
+    from django_q.models import Schedule
+
+    from accounts.exchange import client as exchange
+
+    settings.EXCHANGE_SIMULATOR_URL = simulator_url
+    Schedule.objects.filter(func="orders.tasks.sync_open_orders").delete()
+    exchange.forget_clients()
+    yield
+    exchange.forget_clients()
