@@ -1,5 +1,8 @@
 """Binance's quirks (spot and USDT-M futures), as ccxt 4.5 sees them."""
 
+from decimal import Decimal
+
+from accounts.exchange.types import OrderType
 from accounts.exchange.venue import Venue
 
 
@@ -20,6 +23,20 @@ class Binance(Venue):
         "Filter failure: LOT_SIZE",
         "Filter failure: PRICE_FILTER",
     )
+
+    def needs_reference_price(self, *, order_type: str, market_type: str) -> bool:
+        return order_type in OrderType.TRIGGERS
+
+    def trigger_params(
+        self, *, side: str, stop_price: Decimal, reference: Decimal | None, contract: bool
+    ) -> dict:
+        # ccxt's triggerPrice is the STOP family (STOP/STOP_MARKET, spot STOP_LOSS(_LIMIT)), which
+        # Binance fires only when a sell's price falls to it or a buy's rises to it, and refuses
+        # on the other side (-2021, spot -2010). There the TAKE_PROFIT family fires instead.
+        rising = stop_price > reference if reference is not None else side == "buy"
+        if rising == (side == "buy"):
+            return {"triggerPrice": float(stop_price)}
+        return {"takeProfitPrice": float(stop_price)}
 
     def balance_params(self, market_type: str) -> dict:
         return {"type": "future"} if market_type == "FUTURES" else {"type": "spot"}

@@ -41,11 +41,12 @@ class Bybit(Venue):
     def trigger_params(
         self, *, side: str, stop_price: Decimal, reference: Decimal | None, contract: bool
     ) -> dict:
-        if not contract:  # ccxt refuses triggerDirection on Bybit spot
-            return {}
+        params = {"triggerPrice": float(stop_price)}
+        if not contract:  # ccxt refuses triggerDirection on Bybit spot, which infers it
+            return params
         if reference is None:  # a buy stop waits for a rise, a sell stop for a fall
-            return {"triggerDirection": "ascending" if side == "buy" else "descending"}
-        return {"triggerDirection": "ascending" if stop_price > reference else "descending"}
+            return {**params, "triggerDirection": "ascending" if side == "buy" else "descending"}
+        return {**params, "triggerDirection": "ascending" if stop_price > reference else "descending"}
 
     def fetch_order_params(self) -> dict:
         # ccxt's Bybit fetch_order only reads the last 500 orders and says so unless acknowledged

@@ -348,7 +348,6 @@ class ExchangeClient:
         ccxt_type = "limit" if request.order_type in OrderType.PRICED else "market"
         price = float(request.price) if ccxt_type == "limit" else None  # never a price on market orders
         if request.is_trigger:
-            params["triggerPrice"] = float(request.stop_price)
             params.update(
                 self.venue.trigger_params(
                     side=request.side,

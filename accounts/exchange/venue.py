@@ -60,8 +60,9 @@ class Venue:
     def trigger_params(
         self, *, side: str, stop_price: Decimal, reference: Decimal | None, contract: bool
     ) -> dict:
-        """Extra parameters of a trigger order, beyond ccxt's `triggerPrice`."""
-        return {}
+        """The parameters that make a trigger order fire when the price reaches `stop_price` from
+        where it is now (`reference`, the last price, when `needs_reference_price`)."""
+        return {"triggerPrice": float(stop_price)}
 
     def client_id_params(self, client_order_id: str, *, is_trigger: bool) -> dict:
         """How an order carries our client order id."""
