@@ -6,7 +6,7 @@ up by its client order id: a timeout or a lost response never produces a second 
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -161,8 +161,19 @@ def _place(client, order: Order, context: AccountContext, *, look_first: bool) -
                 leverage=link.leverage,
                 position=position,
                 rules=rules,
+                available=_spot_available(client, order, rules),
+                slippage=Decimal(str(settings.ORDER_MARKET_SLIPPAGE)),
             )
         )
+        if order.market_type == "FUTURES" and client.hedge_mode(order.symbol):
+            raise SizingError(
+                _("헤지 모드(양방향) 계정은 아직 지원하지 않습니다: 단방향(one-way) 모드로 바꿔 주세요")
+            )
+        if sized.reduce_only and not _net_covers(client, order, sized.quantity):
+            # One-way mode nets every strategy on the account: the exchange judges reduceOnly
+            # against the net position (Binance -2022, Bybit 110017), so a close the net does not
+            # cover goes out as a plain order, whose net effect is what both strategies mean.
+            sized = replace(sized, reduce_only=False)
         if not sized.closing:
             _check_max_symbols(link, order.symbol)
         # A close never changes leverage: the exchange may refuse the change (Binance -4161 with
@@ -184,6 +195,14 @@ def _place(client, order: Order, context: AccountContext, *, look_first: bool) -
     stop = (
         round_price(order.stop_price, rules.price_tick, order.side) if order.stop_price is not None else None
     )
+    if sized.capped_from is not None:
+        note = _("지갑 잔고만큼으로 줄였습니다: %(asked)s → %(quantity)s %(coin)s") % {
+            "asked": format(sized.capped_from.normalize(), "f"),
+            "quantity": format(sized.quantity.normalize(), "f"),
+            "coin": rules.base,
+        }
+        logger.info("order %s: %s", order.client_order_id, note)
+        order = order_update(order=order, source=SOURCE, note=note)
     request = OrderRequest(
         symbol=order.symbol,
         market_type=order.market_type,
@@ -364,6 +383,8 @@ def _ensure_leverage(client, order: Order, link, context: AccountContext) -> Non
     account = order.account
     if context.leverage == link.leverage and context.margin_mode == account.margin_mode:
         return
+    if context.margin_mode != account.margin_mode:  # before the leverage: it is set per mode
+        client.apply_margin_mode(order.symbol, account.margin_mode)
     client.set_leverage(order.symbol, link.leverage, account.margin_mode)
     AccountSymbolSetting.objects.update_or_create(
         account=account,
@@ -372,6 +393,21 @@ def _ensure_leverage(client, order: Order, link, context: AccountContext) -> Non
     )
     context.leverage, context.margin_mode = link.leverage, account.margin_mode
     logger.info("account %s: leverage %s set on %s", account.pk, link.leverage, order.symbol)
+
+
+def _net_covers(client, order: Order, quantity: Decimal) -> bool:
+    """Whether the account's net position on the exchange has `quantity` to reduce on the side
+    this order closes."""
+    net = client.net_position(order.symbol)
+    return net >= quantity if order.side == "sell" else -net >= quantity
+
+
+def _spot_available(client, order: Order, rules) -> Decimal | None:
+    """A spot sell never asks for more than the wallet's free coin (Binance -2010, Bybit 170131,
+    OKX 51008), nor sells coins another strategy on the account holds beyond what is free."""
+    if order.market_type != "SPOT" or order.side != "sell" or not rules.base:
+        return None
+    return client.balance("SPOT", rules.base, part="free")
 
 
 def _check_max_symbols(link, symbol: str) -> None:

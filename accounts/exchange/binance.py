@@ -24,6 +24,11 @@ class Binance(Venue):
         "Filter failure: PRICE_FILTER",
     )
 
+    margin_mode_by = "symbol"  # /fapi/v1/marginType, per symbol
+
+    def margin_mode_unchanged(self, message: str) -> bool:
+        return '"code":-4046' in message  # "No need to change margin type."
+
     def needs_reference_price(self, *, order_type: str, market_type: str) -> bool:
         return order_type in OrderType.TRIGGERS
 

@@ -32,6 +32,13 @@ class Bybit(Venue):
     # Bybit has no fetch-by-client-id: an order is found in the open, then the closed list.
     lookup_by_listing = True
 
+    # The unified account has one margin mode for all its positions (/v5/account/info): checked.
+    margin_mode_by = "account"
+    position_mode_from_positions = True  # hedge mode lists positionIdx 1 and 2
+
+    def account_margin_mode(self, raw_mode: str | None) -> str | None:
+        return {"cross": "cross", "isolated": "isolated"}.get(raw_mode or "", raw_mode)
+
     def leverage_unchanged(self, message: str) -> bool:
         return "not modified" in message.lower() or LEVERAGE_NOT_MODIFIED in message
 

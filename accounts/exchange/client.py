@@ -63,6 +63,14 @@ def _decimal(value) -> Decimal | None:
     return Decimal(str(value))
 
 
+def _fees_in(raw: dict, coin: str) -> Decimal | None:
+    """The fees of a ccxt order or trade charged in `coin`; None when it carries no fee at all."""
+    fees = [fee for fee in (raw.get("fees") or [raw.get("fee")]) if fee and fee.get("cost") is not None]
+    if not fees:
+        return None
+    return sum((abs(Decimal(str(fee["cost"]))) for fee in fees if fee.get("currency") == coin), Decimal("0"))
+
+
 def point_at(urls, base_url: str):
     """Replace scheme and host in every string of ccxt's `urls['api']`, keeping the paths."""
     if isinstance(urls, str):
@@ -162,6 +170,7 @@ class ExchangeClient:
         # ccxt (Binance) reads a -2015 as an IP rate limit once *its instance* authenticated once;
         # the instance is shared by accounts, so that memory is kept per account (here).
         self._authenticated = False
+        self._hedged: bool | None = None
         self._credentials = {
             "apiKey": decrypt(account.api_key_encrypted),
             "secret": decrypt(account.api_secret_encrypted),
@@ -296,6 +305,7 @@ class ExchangeClient:
         precision, limits = market.get("precision") or {}, market.get("limits") or {}
         step = _decimal(precision.get("amount")) or Decimal("0.00000001")
         min_amount = _decimal((limits.get("amount") or {}).get("min"))
+        market_max = _decimal((limits.get("market") or {}).get("max"))
         return MarketRules(
             symbol=symbol,
             market_type="FUTURES" if market.get("contract") else "SPOT",
@@ -304,6 +314,9 @@ class ExchangeClient:
             min_amount=min_amount * contract_size if min_amount is not None else None,
             min_cost=_decimal((limits.get("cost") or {}).get("min")),
             contract_size=contract_size,
+            base=market.get("base") or "",
+            taker_fee=_decimal(market.get("taker")) or Decimal("0"),
+            max_market_amount=market_max * contract_size if market_max else None,
         )
 
     def last_price(self, symbol: str, market_type: str) -> Decimal:
@@ -314,12 +327,12 @@ class ExchangeClient:
             raise ExchangeUnavailable(f"no last price for {symbol}")
         return price
 
-    def balance(self, market_type: str, currency: str) -> Decimal:
-        """The total balance of `currency` in the wallet that trades `market_type`."""
+    def balance(self, market_type: str, currency: str, *, part: str = "total") -> Decimal:
+        """The balance of `currency` in the wallet that trades `market_type`: "total" or "free"."""
         self._ensure_markets()
         params = self.venue.balance_params(market_type)
         balances = self._call("balance", market_type, self._ccxt.fetch_balance, params)
-        return _decimal((balances.get(currency) or {}).get("total")) or Decimal("0")
+        return _decimal((balances.get(currency) or {}).get(part)) or Decimal("0")
 
     # --- settings -----------------------------------------------------------------------------
 
@@ -334,6 +347,55 @@ class ExchangeClient:
             if not self.venue.leverage_unchanged(str(error)):
                 raise
 
+    def apply_margin_mode(self, symbol: str, margin_mode: str) -> None:
+        """Make the exchange trade `symbol` in `margin_mode`, where that is a setting of its own.
+        Raises OrderRejected when the exchange refuses it or the account-wide mode differs."""
+        self._ensure_markets()
+        if self.venue.margin_mode_by == "symbol":
+            try:
+                self._call(
+                    "leverage", "FUTURES", self._ccxt.set_margin_mode, margin_mode, symbol, symbol=symbol
+                )
+            except OrderRejected as error:
+                if not self.venue.margin_mode_unchanged(str(error)):
+                    raise
+        elif self.venue.margin_mode_by == "account":
+            found = self._call("query", "FUTURES", self._ccxt.fetch_margin_mode, symbol, symbol=symbol)
+            on_exchange = self.venue.account_margin_mode((found or {}).get("marginMode"))
+            if on_exchange != margin_mode:
+                raise OrderRejected(
+                    f"margin mode on {self.exchange} is {on_exchange}, the account is set to {margin_mode}"
+                )
+
+    def hedge_mode(self, symbol: str) -> bool:
+        """Whether the futures account is in hedge (two-way) mode; asked once per client."""
+        if self.hedged:  # the account says so: no need to ask
+            return True
+        if self._hedged is None:
+            self._ensure_markets()
+            if self.venue.position_mode_from_positions:
+                found = self._call(
+                    "positions", "FUTURES", self._ccxt.fetch_positions, [symbol], symbol=symbol
+                )
+                self._hedged = any(position.get("hedged") for position in found)
+            else:
+                mode = self._call("query", "FUTURES", self._ccxt.fetch_position_mode, symbol, symbol=symbol)
+                self._hedged = bool((mode or {}).get("hedged"))
+        return self._hedged
+
+    def net_position(self, symbol: str) -> Decimal:
+        """The account's signed position on `symbol` (base units): every strategy's, netted."""
+        self._ensure_markets()
+        found = self._call("positions", "FUTURES", self._ccxt.fetch_positions, [symbol], symbol=symbol)
+        net = Decimal("0")
+        for position in found:
+            if position.get("symbol") != symbol:
+                continue
+            contracts = _decimal(position.get("contracts")) or Decimal("0")
+            size = _decimal(position.get("contractSize")) or Decimal("1")
+            net += contracts * size * (-1 if position.get("side") == "short" else 1)
+        return net
+
     # --- orders -------------------------------------------------------------------------------
 
     def create_order(self, request: OrderRequest) -> ExchangeOrder:
@@ -343,8 +405,8 @@ class ExchangeClient:
         params = self.venue.client_id_params(request.client_order_id, is_trigger=request.is_trigger)
         if request.reduce_only and market.get("contract"):
             params["reduceOnly"] = True  # swaps only: spot would reject or misread it
-        if self.hedged and market.get("contract"):
-            params["hedged"] = True
+        if market.get("contract"):
+            params.update(self.venue.order_margin_params(self.margin_mode))
         ccxt_type = "limit" if request.order_type in OrderType.PRICED else "market"
         price = float(request.price) if ccxt_type == "limit" else None  # never a price on market orders
         if request.is_trigger:
@@ -371,7 +433,7 @@ class ExchangeClient:
         )
         order = self._parse(result, rules, is_trigger=request.is_trigger)
         order.client_order_id = order.client_order_id or request.client_order_id
-        return order
+        return self._with_fees(order, rules, request.market_type)
 
     def needs_reference_price(self, *, order_type: str, market_type: str) -> bool:
         """Whether `create_order` wants the request's `reference_price` (the last price)."""
@@ -397,7 +459,7 @@ class ExchangeClient:
                 )
         except OrderNotFound:
             return None
-        return self._parse(result, rules, is_trigger=is_trigger)
+        return self._with_fees(self._parse(result, rules, is_trigger=is_trigger), rules, market_type)
 
     def _listed_by_client_id(self, symbol, market_type, client_order_id, is_trigger):
         params = {"orderLinkId": client_order_id}
@@ -418,7 +480,7 @@ class ExchangeClient:
         result = self._call(
             action, market_type, self._ccxt.fetch_order, order_id, symbol, params, symbol=symbol
         )
-        return self._parse(result, rules, is_trigger=is_trigger)
+        return self._with_fees(self._parse(result, rules, is_trigger=is_trigger), rules, market_type)
 
     def order_state(
         self, *, symbol: str, market_type: str, order_id: str | None, client_order_id: str, is_trigger: bool
@@ -501,6 +563,22 @@ class ExchangeClient:
             cancelled += len(result) if isinstance(result, list) else 0
         return cancelled
 
+    def _with_fees(self, order: ExchangeOrder, rules: MarketRules, market_type: str) -> ExchangeOrder:
+        """A filled spot order's fee in the base coin, from its trades where the order does not
+        carry it (Binance reports fees only on trades)."""
+        if market_type != "SPOT" or order.filled <= 0 or order.fee_base is not None or not order.id:
+            return order
+        trades = self._call(
+            "fetch_order",
+            market_type,
+            self._ccxt.fetch_order_trades,
+            order.id,
+            rules.symbol,
+            symbol=rules.symbol,
+        )
+        order.fee_base = sum((_fees_in(trade, rules.base) or Decimal("0") for trade in trades), Decimal("0"))
+        return order
+
     def _parse(self, raw: dict, rules: MarketRules, *, is_trigger: bool) -> ExchangeOrder:
         size = rules.contract_size
         amount, filled = _decimal(raw.get("amount")), _decimal(raw.get("filled")) or Decimal("0")
@@ -528,4 +606,5 @@ class ExchangeClient:
             price=_decimal(raw.get("price")),
             is_trigger=is_trigger,
             triggered_order_id=str(triggered_id) if triggered_id else None,
+            fee_base=_fees_in(raw, rules.base) if rules.market_type == "SPOT" and not triggered_id else None,
         )

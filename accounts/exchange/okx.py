@@ -13,6 +13,10 @@ class Okx(Venue):
     rate_limit_markers = ('"code":"50061"', '"sCode":"50061"')  # the sub-account's order rate
     stale_market_markers = ('"sCode":"51001"', '"code":"51001"', '"sCode":"51121"')
 
+    def order_margin_params(self, margin_mode: str) -> dict:
+        # tdMode must be the leverage's mgnMode; ccxt defaults it to cross
+        return {"marginMode": margin_mode}
+
     def enter_demo(self, client) -> None:
         client.set_sandbox_mode(True)  # OKX's demo trading is ccxt's sandbox (x-simulated-trading)
 

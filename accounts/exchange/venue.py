@@ -39,6 +39,25 @@ class Venue:
                 return kind
         return None
 
+    # How the account's margin mode reaches the exchange (Venue.margin_mode_*): "symbol" — a call
+    # per symbol before its first order; "order" — carried by every order; "account" — one
+    # account-wide setting, checked against ours.
+    margin_mode_by = "order"
+    # Whether the position mode (one-way / hedge) shows only in the positions listing.
+    position_mode_from_positions = False
+
+    def order_margin_params(self, margin_mode: str) -> dict:
+        """Parameters every futures order carries for the account's margin mode."""
+        return {}
+
+    def margin_mode_unchanged(self, message: str) -> bool:
+        """Whether a refused margin-mode change only says the mode already is what we asked."""
+        return False
+
+    def account_margin_mode(self, raw_mode: str | None) -> str | None:
+        """Our name ("cross" / "isolated") of an account-wide margin mode as ccxt reports it."""
+        return raw_mode
+
     def enter_demo(self, client) -> None:
         """Point a ccxt client at the exchange's demo trading."""
         client.enable_demo_trading(True)

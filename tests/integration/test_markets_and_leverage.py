@@ -56,7 +56,7 @@ def test_a_symbol_listed_while_the_worker_runs_is_traded_without_a_restart(
     place(strategy, account, "MARKET", expect="FILLED")  # the worker has its markets now
     base = _list_new_symbol(sim, exchange_name, price="0.01")
     order = place(strategy, account, "MARKET", base=base, expect="FILLED")
-    assert order.quantity == Decimal("100000")
+    assert Decimal("99000") < order.quantity <= Decimal("100000")  # 1000 USDT at 0.01, less fees
 
 
 @pytest.mark.parametrize("exchange_name", EXCHANGES)
@@ -76,7 +76,8 @@ def test_a_step_changed_while_the_worker_runs_is_reloaded_and_the_order_sized_ag
         min_qty="10",
     )
     order = place(strategy, account, "MARKET", base=base, expect="FILLED")
-    assert order.quantity == Decimal("76920")  # 1000 USDT / 0.013 = 76923.07, now in steps of 10
+    # 1000 USDT / 0.013 = 76923.07 less fees and slippage, now in steps of 10
+    assert order.quantity % 10 == 0 and Decimal("76000") < order.quantity < Decimal("76930")
 
 
 def test_a_close_goes_out_although_the_exchange_refuses_the_links_new_leverage(make_trader, sim, in_process):
