@@ -176,6 +176,8 @@ def _place(client, order: Order, context: AccountContext, *, look_first: bool) -
             sized = replace(sized, reduce_only=False)
         if not sized.closing:
             _check_max_symbols(link, order.symbol)
+            if order.market_type == "FUTURES":
+                _check_bracket(client, order, link, sized)
         # A close never changes leverage: the exchange may refuse the change (Binance -4161 with
         # an open isolated position, -2027 above the bracket) and the close must still go out.
         if order.market_type == "FUTURES" and not sized.closing:
@@ -298,7 +300,8 @@ def _settle_unknown(client, order: Order, request: OrderRequest, *, since, error
         wait = (resend_at - timezone.now()).total_seconds()
         if wait <= 0:
             return None
-        time.sleep(wait)  # a just-created order can be missing from look-ups for a moment
+        # A just-created order can be missing from look-ups for a moment: ask again soon.
+        time.sleep(min(wait, LOOKUP_POLL_SECONDS))
 
 
 def _known_to_exist(client, order: Order, request: OrderRequest, error) -> Order:
@@ -322,6 +325,7 @@ def _known_to_exist(client, order: Order, request: OrderRequest, error) -> Order
 LOOKUP_FAILED = object()
 LOOKUP_ABSENT = object()
 LOOKUP_TRIES = 3
+LOOKUP_POLL_SECONDS = 1.0
 
 
 def _look_up(client, order: Order, request: OrderRequest):
@@ -393,6 +397,26 @@ def _ensure_leverage(client, order: Order, link, context: AccountContext) -> Non
     )
     context.leverage, context.margin_mode = link.leverage, account.margin_mode
     logger.info("account %s: leverage %s set on %s", account.pk, link.leverage, order.symbol)
+
+
+def _check_bracket(client, order: Order, link, sized) -> None:
+    """Refuse up front what the leverage bracket would (Binance -2027): the account's position
+    after this order, at the sizing price, above the cap of the link's leverage."""
+    cap = client.max_position_notional(order.symbol, link.leverage)
+    if cap is None:
+        return
+    net = client.net_position(order.symbol)
+    after = abs(net + (sized.quantity if order.side == "buy" else -sized.quantity))
+    notional = after * sized.sizing_price
+    if notional > cap:
+        raise SizingError(
+            _("레버리지 구간 한도 초과: 포지션 %(notional)s > 레버리지 %(leverage)sx 한도 %(cap)s")
+            % {
+                "notional": format(notional.quantize(Decimal("0.01")), "f"),
+                "leverage": link.leverage,
+                "cap": format(cap.normalize(), "f"),
+            }
+        )
 
 
 def _net_covers(client, order: Order, quantity: Decimal) -> bool:

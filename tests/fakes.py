@@ -101,6 +101,9 @@ class FakeClient:
     def apply_margin_mode(self, symbol, margin_mode):
         self.fake._maybe_fail(self.account_id, "apply_margin_mode")
 
+    def max_position_notional(self, symbol, leverage):
+        return None
+
     def net_position(self, symbol):
         """The account's net filled position on the symbol, every strategy's."""
         net = Decimal("0")

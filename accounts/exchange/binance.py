@@ -25,6 +25,7 @@ class Binance(Venue):
     )
 
     margin_mode_by = "symbol"  # /fapi/v1/marginType, per symbol
+    leverage_brackets = True  # /fapi/v1/leverageBracket; above the cap: -2027
 
     def margin_mode_unchanged(self, message: str) -> bool:
         return '"code":-4046' in message  # "No need to change margin type."

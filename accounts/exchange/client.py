@@ -45,6 +45,7 @@ BAN_STATUSES = (418, 403)  # Binance's IP ban (with Retry-After), Bybit's IP lim
 _SCHEME_AND_HOST = re.compile(r"^https?://[^/]+")
 _local = threading.local()
 _markets_cache: dict[tuple, tuple[float, dict]] = {}
+_brackets_cache: dict[tuple, tuple[float, list]] = {}
 _markets_lock = threading.Lock()
 
 STATUS_MAP = {
@@ -153,6 +154,7 @@ def forget_clients() -> None:
     _local.ccxt_pool = {}
     with _markets_lock:
         _markets_cache.clear()
+        _brackets_cache.clear()
 
 
 class ExchangeClient:
@@ -382,6 +384,29 @@ class ExchangeClient:
                 mode = self._call("query", "FUTURES", self._ccxt.fetch_position_mode, symbol, symbol=symbol)
                 self._hedged = bool((mode or {}).get("hedged"))
         return self._hedged
+
+    def max_position_notional(self, symbol: str, leverage: int) -> Decimal | None:
+        """The largest position notional (quote) the exchange allows at `leverage`, where it caps
+        one (Binance leverage brackets); None where it does not. The brackets are cached per
+        process for the markets' TTL (they are the account's, but the same for every account
+        without a special arrangement)."""
+        if not self.venue.leverage_brackets:
+            return None
+        self._ensure_markets()
+        key = (*self._env_key, symbol)
+        with _markets_lock:
+            cached = _brackets_cache.get(key)
+        if not cached or time.monotonic() - cached[0] >= settings.EXCHANGE_MARKETS_TTL_SECONDS:
+            tiers = self._call("query", "FUTURES", self._ccxt.fetch_leverage_tiers, [symbol], symbol=symbol)
+            cached = (time.monotonic(), list((tiers or {}).get(symbol) or []))
+            with _markets_lock:
+                _brackets_cache[key] = cached
+        caps = [
+            Decimal(str(tier["maxNotional"]))
+            for tier in cached[1]
+            if tier.get("maxNotional") is not None and (tier.get("maxLeverage") or 0) >= leverage
+        ]
+        return max(caps) if caps else None
 
     def net_position(self, symbol: str) -> Decimal:
         """The account's signed position on `symbol` (base units): every strategy's, netted."""

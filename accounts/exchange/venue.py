@@ -43,6 +43,8 @@ class Venue:
     # per symbol before its first order; "order" — carried by every order; "account" — one
     # account-wide setting, checked against ours.
     margin_mode_by = "order"
+    # Whether the exchange caps a position's notional per leverage (Binance leverage brackets).
+    leverage_brackets = False
     # Whether the position mode (one-way / hedge) shows only in the positions listing.
     position_mode_from_positions = False
 

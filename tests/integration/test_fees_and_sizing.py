@@ -3,6 +3,7 @@ simulator, in process (issue 11, defects 1 and 11): spot positions are net of th
 the coin received, a spot sell never asks for more than the wallet holds, and `qty_per: 100`
 leaves room for the fees the exchange's margin check counts."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -58,3 +59,43 @@ def test_futures_qty_per_100_of_the_whole_wallet_passes_the_margin_check_with_fe
     strategy, account = trader.strategies["my_strategy"], trader.accounts[0]
     order = place(strategy, account, "MARKET", qty_per="100", expect="FILLED")
     assert order.quantity * Decimal("110000") > Decimal("490000")  # close to the whole 500 000
+
+
+def test_a_position_above_the_leverage_bracket_is_refused_before_it_is_sent(make_trader, sim, in_process):
+    """Defect 11: Binance caps the position notional per leverage (-2027; at 100x the simulator's
+    default bracket allows 50 000 USDT): refused up front, per account, with the reason."""
+    trader = make_trader("BINANCE", "FUTURES", capital=Decimal("60000"), leverage=100)
+    account = trader.accounts[0]
+    order = place(
+        trader.strategies["my_strategy"], account, "LIMIT", price=100000, qty_per="50", expect="REJECTED"
+    )
+    assert "레버리지 구간" in order.error and "50000" in order.error
+    assert sim.orders(api_key=api_key(account)) == []
+
+
+def test_a_market_order_above_the_market_lot_maximum_is_refused_before_it_is_sent(
+    make_trader, sim, in_process
+):
+    """Defect 11: Binance's MARKET_LOT_SIZE caps a MARKET order's quantity (-4005 on USDT-M)."""
+    trader = make_trader("BINANCE", "FUTURES")
+    account = trader.accounts[0]
+    base = "Y" + uuid.uuid4().hex[:5].upper().replace("0", "A").replace("1", "B")
+    base = "".join(c if c.isalpha() else "C" for c in base)
+    sim.list_instrument(
+        exchange="binance",
+        market="futures",
+        symbol=f"{base}USDT",
+        base=base,
+        quote="USDT",
+        settle="USDT",
+        tick_size="0.0001",
+        step_size="1",
+        min_qty="1",
+        min_notional="5",
+        max_leverage=50,
+        order_types=["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET"],
+        price="0.01",
+        extra={"market_max_qty": "1000"},
+    )
+    order = place(trader.strategies["my_strategy"], account, "MARKET", base=base, expect="REJECTED")
+    assert "1000" in order.error and sim.orders(api_key=api_key(account)) == []
