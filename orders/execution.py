@@ -343,6 +343,9 @@ def _look_up(client, order: Order, request: OrderRequest):
         except RateLimited as error:  # nothing was answered yet: wait, ask again
             logger.warning("order %s: lookup rate limited: %s", order.client_order_id, error)
             time.sleep(min(error.retry_after or BACKOFF_SECONDS[attempt], 10))
+        except ExchangeUnavailable as error:  # a look-up changes nothing: asking again is safe
+            logger.warning("order %s: lookup failed: %s", order.client_order_id, error)
+            time.sleep(BACKOFF_SECONDS[attempt])
         except ExchangeError as error:
             logger.warning("order %s: lookup failed: %s", order.client_order_id, error)
             return LOOKUP_FAILED
