@@ -57,3 +57,28 @@ def test_a_buy_stop_below_the_market_waits_for_the_fall(exchange_name, make_trad
         assert _triggered(sim, order) and sim_status(sim, order) == "filled"
     finally:
         sim.price("BTCUSDT", "110000", exchange=where)
+
+
+@pytest.mark.parametrize("start, away", [("110000", "108000"), ("100000", "102000")])
+@pytest.mark.parametrize("exchange_name", EXCHANGES)
+def test_spot_sell_stops_wait_on_either_side_and_fire_when_the_price_reaches_them(
+    exchange_name, start, away, make_trader, sim, in_process
+):
+    """Defect 2 on spot: Binance refuses a STOP_LOSS(_LIMIT) sell above the market (-2010 "Stop
+    price would trigger immediately"); the TAKE_PROFIT(_LIMIT) family fires from below."""
+    where = exchange_name.lower()
+    sim.price("BTCUSDT", start, exchange=where)
+    try:
+        trader = make_trader(exchange_name, "SPOT")
+        strategy, account = trader.strategies["my_strategy"], trader.accounts[0]
+        place(strategy, account, "MARKET", qty_per="50", expect="FILLED")
+        stop_limit = place(
+            strategy, account, "STOP_LIMIT", side="sell", price=105000, stop_price=104000, qty_per="25"
+        )
+        stop_market = place(strategy, account, "STOP_MARKET", side="sell", stop_price=104000, qty_per="25")
+        sim.price("BTCUSDT", away, exchange=where)
+        assert not _triggered(sim, stop_limit) and not _triggered(sim, stop_market)
+        sim.price("BTCUSDT", "104000", exchange=where)
+        assert _triggered(sim, stop_limit) and _triggered(sim, stop_market)
+    finally:
+        sim.price("BTCUSDT", "110000", exchange=where)
