@@ -137,3 +137,32 @@ def test_okx_50061_is_waited_out_and_the_order_placed(make_trader, sim, in_proce
     )
     order = place(trader.strategies["my_strategy"], account, "MARKET", expect="FILLED")
     assert len(_placed(sim, order)) == 1
+
+
+def test_the_sweeper_rejects_an_absent_order_only_a_resend_wait_after_its_last_change(
+    make_trader, sim, in_process, settings
+):
+    """Defect 3, the sweeper's half: "no such order" right after the create is no proof."""
+    settings.ORDER_STUCK_AFTER_SECONDS = 0
+    settings.ORDER_RESEND_AFTER_SECONDS = 1
+    trader = make_trader("BYBIT", "FUTURES")
+    account = trader.accounts[0]
+    link = trader.strategies["my_strategy"].links.get(account=account)
+    order = Order.objects.create(
+        strategy=link.strategy,
+        account=account,
+        link=link,
+        client_order_id="tsweep" + api_key(account)[-12:],
+        symbol="BTC/USDT:USDT",
+        market_type="FUTURES",
+        side="buy",
+        order_type="MARKET",
+        qty_per=10,
+    )
+    orders_sync(account_ids=[account.pk])
+    order.refresh_from_db()
+    assert order.status == "PROCESSING"
+    time.sleep(1.1)
+    orders_sync(account_ids=[account.pk])
+    order.refresh_from_db()
+    assert order.status == "REJECTED"
