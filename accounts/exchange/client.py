@@ -18,6 +18,9 @@ from django.conf import settings
 
 from accounts.crypto import decrypt
 from accounts.exchange import ratelimit, ratelimit_rules
+from accounts.exchange.account_settings import AccountSettings, forget_brackets
+from accounts.exchange.parsing import OrderParsing
+from accounts.exchange.parsing import decimal_or_none as _decimal
 from accounts.exchange.types import (
     AuthenticationFailed,
     DuplicateOrder,
@@ -45,31 +48,7 @@ BAN_STATUSES = (418, 403)  # Binance's IP ban (with Retry-After), Bybit's IP lim
 _SCHEME_AND_HOST = re.compile(r"^https?://[^/]+")
 _local = threading.local()
 _markets_cache: dict[tuple, tuple[float, dict]] = {}
-_brackets_cache: dict[tuple, tuple[float, list]] = {}
 _markets_lock = threading.Lock()
-
-STATUS_MAP = {
-    "open": "PENDING",
-    "closed": "FILLED",
-    "canceled": "CANCELLED",
-    "cancelled": "CANCELLED",
-    "rejected": "REJECTED",
-    "expired": "EXPIRED",
-}
-
-
-def _decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    return Decimal(str(value))
-
-
-def _fees_in(raw: dict, coin: str) -> Decimal | None:
-    """The fees of a ccxt order or trade charged in `coin`; None when it carries no fee at all."""
-    fees = [fee for fee in (raw.get("fees") or [raw.get("fee")]) if fee and fee.get("cost") is not None]
-    if not fees:
-        return None
-    return sum((abs(Decimal(str(fee["cost"]))) for fee in fees if fee.get("currency") == coin), Decimal("0"))
 
 
 def point_at(urls, base_url: str):
@@ -154,10 +133,10 @@ def forget_clients() -> None:
     _local.ccxt_pool = {}
     with _markets_lock:
         _markets_cache.clear()
-        _brackets_cache.clear()
+    forget_brackets()
 
 
-class ExchangeClient:
+class ExchangeClient(AccountSettings, OrderParsing):
     """One account's connection to its exchange. Methods take and return our types only."""
 
     def __init__(self, account, cache_key=None):
@@ -336,91 +315,6 @@ class ExchangeClient:
         balances = self._call("balance", market_type, self._ccxt.fetch_balance, params)
         return _decimal((balances.get(currency) or {}).get(part)) or Decimal("0")
 
-    # --- settings -----------------------------------------------------------------------------
-
-    def set_leverage(self, symbol: str, leverage: int, margin_mode: str | None = None) -> None:
-        self._ensure_markets()
-        params = self.venue.leverage_params(margin_mode or self.margin_mode)
-        try:
-            self._call(
-                "leverage", "FUTURES", self._ccxt.set_leverage, leverage, symbol, params, symbol=symbol
-            )
-        except OrderRejected as error:
-            if not self.venue.leverage_unchanged(str(error)):
-                raise
-
-    def apply_margin_mode(self, symbol: str, margin_mode: str) -> None:
-        """Make the exchange trade `symbol` in `margin_mode`, where that is a setting of its own.
-        Raises OrderRejected when the exchange refuses it or the account-wide mode differs."""
-        self._ensure_markets()
-        if self.venue.margin_mode_by == "symbol":
-            try:
-                self._call(
-                    "leverage", "FUTURES", self._ccxt.set_margin_mode, margin_mode, symbol, symbol=symbol
-                )
-            except OrderRejected as error:
-                if not self.venue.margin_mode_unchanged(str(error)):
-                    raise
-        elif self.venue.margin_mode_by == "account":
-            found = self._call("query", "FUTURES", self._ccxt.fetch_margin_mode, symbol, symbol=symbol)
-            on_exchange = self.venue.account_margin_mode((found or {}).get("marginMode"))
-            if on_exchange != margin_mode:
-                raise OrderRejected(
-                    f"margin mode on {self.exchange} is {on_exchange}, the account is set to {margin_mode}"
-                )
-
-    def hedge_mode(self, symbol: str) -> bool:
-        """Whether the futures account is in hedge (two-way) mode; asked once per client."""
-        if self.hedged:  # the account says so: no need to ask
-            return True
-        if self._hedged is None:
-            self._ensure_markets()
-            if self.venue.position_mode_from_positions:
-                found = self._call(
-                    "positions", "FUTURES", self._ccxt.fetch_positions, [symbol], symbol=symbol
-                )
-                self._hedged = any(position.get("hedged") for position in found)
-            else:
-                mode = self._call("query", "FUTURES", self._ccxt.fetch_position_mode, symbol, symbol=symbol)
-                self._hedged = bool((mode or {}).get("hedged"))
-        return self._hedged
-
-    def max_position_notional(self, symbol: str, leverage: int) -> Decimal | None:
-        """The largest position notional (quote) the exchange allows at `leverage`, where it caps
-        one (Binance leverage brackets); None where it does not. The brackets are cached per
-        process for the markets' TTL (they are the account's, but the same for every account
-        without a special arrangement)."""
-        if not self.venue.leverage_brackets:
-            return None
-        self._ensure_markets()
-        key = (*self._env_key, symbol)
-        with _markets_lock:
-            cached = _brackets_cache.get(key)
-        if not cached or time.monotonic() - cached[0] >= settings.EXCHANGE_MARKETS_TTL_SECONDS:
-            tiers = self._call("query", "FUTURES", self._ccxt.fetch_leverage_tiers, [symbol], symbol=symbol)
-            cached = (time.monotonic(), list((tiers or {}).get(symbol) or []))
-            with _markets_lock:
-                _brackets_cache[key] = cached
-        caps = [
-            Decimal(str(tier["maxNotional"]))
-            for tier in cached[1]
-            if tier.get("maxNotional") is not None and (tier.get("maxLeverage") or 0) >= leverage
-        ]
-        return max(caps) if caps else None
-
-    def net_position(self, symbol: str) -> Decimal:
-        """The account's signed position on `symbol` (base units): every strategy's, netted."""
-        self._ensure_markets()
-        found = self._call("positions", "FUTURES", self._ccxt.fetch_positions, [symbol], symbol=symbol)
-        net = Decimal("0")
-        for position in found:
-            if position.get("symbol") != symbol:
-                continue
-            contracts = _decimal(position.get("contracts")) or Decimal("0")
-            size = _decimal(position.get("contractSize")) or Decimal("1")
-            net += contracts * size * (-1 if position.get("side") == "short" else 1)
-        return net
-
     # --- orders -------------------------------------------------------------------------------
 
     def create_order(self, request: OrderRequest) -> ExchangeOrder:
@@ -587,49 +481,3 @@ class ExchangeClient:
             )
             cancelled += len(result) if isinstance(result, list) else 0
         return cancelled
-
-    def _with_fees(self, order: ExchangeOrder, rules: MarketRules, market_type: str) -> ExchangeOrder:
-        """A filled spot order's fee in the base coin, from its trades where the order does not
-        carry it (Binance reports fees only on trades)."""
-        if market_type != "SPOT" or order.filled <= 0 or order.fee_base is not None or not order.id:
-            return order
-        trades = self._call(
-            "fetch_order",
-            market_type,
-            self._ccxt.fetch_order_trades,
-            order.id,
-            rules.symbol,
-            symbol=rules.symbol,
-        )
-        order.fee_base = sum((_fees_in(trade, rules.base) or Decimal("0") for trade in trades), Decimal("0"))
-        return order
-
-    def _parse(self, raw: dict, rules: MarketRules, *, is_trigger: bool) -> ExchangeOrder:
-        size = rules.contract_size
-        amount, filled = _decimal(raw.get("amount")), _decimal(raw.get("filled")) or Decimal("0")
-        status = STATUS_MAP.get(raw.get("status") or "open", "PENDING")
-        if status == "PENDING" and filled > 0:
-            status = "PARTIALLY_FILLED"
-        if status == "FILLED" and amount is not None and filled < amount:
-            status = "CANCELLED"  # ccxt reads Bybit's PartiallyFilledCanceled as closed (ccxt #18685)
-        info = raw.get("info") or {}
-        triggered_id = info.get("actualOrderId") or info.get("ordId") if is_trigger else None
-        order_id, client_order_id = self.venue.order_ids(raw, is_trigger=is_trigger)
-        average = _decimal(raw.get("average"))
-        if triggered_id:
-            # A fired trigger order's own record (Binance TRIGGERED/FINISHED, OKX effective) reads
-            # as closed in ccxt, even "filled" with its whole amount; the fill is the order it
-            # became, which order_state follows. Alone, it only says: no longer waiting.
-            status, filled, average = "PENDING", Decimal("0"), None
-        return ExchangeOrder(
-            id=str(order_id) if order_id is not None else None,
-            client_order_id=client_order_id,
-            status=status,
-            amount=amount * size if amount is not None else None,
-            filled=filled * size,
-            average=average,
-            price=_decimal(raw.get("price")),
-            is_trigger=is_trigger,
-            triggered_order_id=str(triggered_id) if triggered_id else None,
-            fee_base=_fees_in(raw, rules.base) if rules.market_type == "SPOT" and not triggered_id else None,
-        )
