@@ -40,12 +40,18 @@ async def sim_middleware(request: web.Request, handler):
     status = 0
     try:
         header_key = next((request.headers[h] for h in KEY_HEADERS if h in request.headers), None)
-        fault = sim.faults.match(exchange, request.path, header_key)
-        kind = None
-        if fault is not None:
-            if fault.latency_ms:
-                await asyncio.sleep(fault.latency_ms / 1000)
-            kind = sim.faults.decide(fault)
+        # Every matching rule applies: the longest latency, then the first rule whose failure
+        # comes up (so a lost-answer rate and a Bybit 10016 rate can run side by side).
+        rules = sim.faults.match_all(exchange, request.path, header_key)
+        fault, kind = None, None
+        latency = max((rule.latency_ms for rule in rules), default=0)
+        if latency:
+            await asyncio.sleep(latency / 1000)
+        for rule in rules:
+            kind = sim.faults.decide(rule)
+            if kind is not None:
+                fault = rule
+                break
         if kind in ("5xx", "429"):
             responder = sim.fault_responders.get(exchange, default_fault_response)
             response = responder(kind)

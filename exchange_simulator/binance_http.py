@@ -249,6 +249,15 @@ def fault_response(kind: str) -> web.Response:
             status=429,
             headers={"Retry-After": "1"},
         )
+    if kind == "binance_1007":
+        return json_response(
+            {
+                "code": -1007,
+                "msg": "Timeout waiting for response from backend server. "
+                "Send status unknown; execution status unknown.",
+            },
+            status=503,
+        )
     if kind == "binance_2015":
         return json_response(
             {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}, status=401

@@ -37,6 +37,8 @@ def order_view(order: Order, engine=None) -> dict:
         "triggered_at": order.triggered_at,
         "triggered_id": order.triggered_id,
         "reject_reason": order.reject_reason,
+        "fee": fmt(order.fee),
+        "fee_asset": order.fee_asset,
     }
     if order.filled and engine is not None:
         inst = engine.instrument(order.exchange, order.market, order.symbol)

@@ -13,6 +13,9 @@ with probability `error_rate`. Kinds:
 - "retcode_10000" / "retcode_10016" (Bybit only): HTTP 200 with retCode 10000 (server timeout) or
   10016 (system error), as Bybit reports server trouble; with `process: true` (the default) the
   request is carried out first, so the order exists although the answer is an error;
+- "binance_1007" (Binance only): HTTP 503 with -1007 "Timeout waiting for response from backend
+  server. Send status unknown; execution status unknown."; with `process: true` (the default) the
+  order is placed behind it;
 - "okx_50061" (OKX only): code 50061, the sub-account order rate limit (nothing is done);
 - "binance_2015" (Binance only): -2015 "Invalid API-key, IP, or permissions for action." for a
   key that worked before (give `api_key`): what ccxt turns into DDoSProtection once the same
@@ -35,9 +38,10 @@ EXCHANGE_KINDS = {
     "retcode_10016": "bybit",
     "okx_50061": "okx",
     "binance_2015": "binance",
+    "binance_1007": "binance",
 }
 # Of those, the ones that may carry the request out before answering (`process`).
-PROCESSING_KINDS = ("retcode_10000", "retcode_10016")
+PROCESSING_KINDS = ("retcode_10000", "retcode_10016", "binance_1007")
 KINDS = ("timeout", "5xx", "429", "lost_response", *EXCHANGE_KINDS)
 
 
@@ -102,12 +106,15 @@ class FaultBook:
         self._rng = rng or random.Random()
 
     def set(self, fault: Fault) -> None:
-        """Add or replace the rule for (exchange, path_contains); an inert rule removes it."""
-        key = (fault.exchange, fault.path_contains, fault.api_key)
+        """Add or replace the rule for (exchange, path_contains, api_key, error): rules of
+        different kinds for the same requests run side by side. An inert rule removes every
+        rule for its (exchange, path_contains, api_key)."""
+        where = (fault.exchange, fault.path_contains, fault.api_key)
         if fault.inert:
-            self._rules.pop(key, None)
+            for key in [k for k in self._rules if k[:3] == where]:
+                del self._rules[key]
         else:
-            self._rules[key] = fault
+            self._rules[(*where, fault.error)] = fault
 
     def clear(self) -> None:
         self._rules.clear()
@@ -116,17 +123,21 @@ class FaultBook:
         return list(self._rules.values())
 
     def match(self, exchange: str, path: str, api_key: str | None = None) -> Fault | None:
+        """The first rule for this request, or None."""
+        found = self.match_all(exchange, path, api_key)
+        return found[0] if found else None
+
+    def match_all(self, exchange: str, path: str, api_key: str | None = None) -> list[Fault]:
+        """Every rule for this request, in the order they were set."""
         if not self._rules:
-            return None
-        for fault in self._rules.values():
-            if fault.exchange not in (None, exchange):
-                continue
-            if fault.api_key is not None and fault.api_key != api_key:
-                continue
-            if fault.path_contains is not None and fault.path_contains not in path:
-                continue
-            return fault
-        return None
+            return []
+        return [
+            fault
+            for fault in self._rules.values()
+            if fault.exchange in (None, exchange)
+            and (fault.api_key is None or fault.api_key == api_key)
+            and (fault.path_contains is None or fault.path_contains in path)
+        ]
 
     def history_lag(self, exchange: str, api_key: str) -> float:
         """Seconds a new order of this account stays invisible to look-ups (0: none)."""

@@ -27,6 +27,8 @@ def test_a_spot_market_buy_pays_its_fee_in_the_coin_received(sim, sim_url, excha
     client.create_order(SPOT, "market", "buy", 0.01, 60000)
     fee = D("0.01") * SPOT_RATE[exchange]
     assert spot_free(sim, exchange, key, "BTC") == D("0.01") - fee
+    (order,) = sim.orders(api_key=key)
+    assert (D(order["fee"]), order["fee_asset"]) == (fee, "BTC")
     assert spot_free(sim, exchange, key, "USDT") == D("400")
 
 
@@ -147,3 +149,30 @@ def test_bybit_order_cost_also_counts_the_fee_to_close(sim, sim_url):
     five_x(client, "bybit")
     with pytest.raises(ccxt.InsufficientFunds, match="110007"):
         client.create_order(PERP, "market", "buy", 0.05)
+
+
+def test_the_fees_flag_sets_the_start_up_rates():
+    from exchange_simulator.fees import FeeSchedule, parse_fee_spec
+
+    schedule = FeeSchedule()
+    parse_fee_spec("*:futures:0.0001:0.0004,okx:spot:0:0", schedule)
+    assert schedule.rate("bybit", "futures", maker=False) == D("0.0004")
+    assert schedule.rate("okx", "spot", maker=True) == 0
+    assert schedule.rate("binance", "spot", maker=False) == D("0.001")
+    schedule.set("bybit", "futures", 0, 0)
+    schedule.reset()
+    assert schedule.rate("bybit", "futures", maker=True) == D("0.0001")  # back to the flag's rate
+    parse_fee_spec("zero", schedule)
+    assert {r["taker"] for r in schedule.as_list()} == {"0"}
+    with pytest.raises(ValueError):
+        parse_fee_spec("binance:spot:0.001", schedule)
+
+
+def test_a_simulator_started_with_fees_zero_charges_none():
+    from exchange_simulator.testing import start_simulator
+
+    with start_simulator(fees="zero") as url:
+        control = SimControl(url)
+        client, key = funded(control, url, "binance", {"spot": {"USDT": "1000"}})
+        client.create_order(SPOT, "market", "buy", 0.01)
+        assert spot_free(control, "binance", key, "BTC") == D("0.01")

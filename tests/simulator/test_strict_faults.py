@@ -86,3 +86,34 @@ def test_bybit_refuses_the_client_id_of_a_filled_order(sim, sim_url):
     with pytest.raises(ccxt.InvalidOrder, match="110072"):
         client.create_order(PERP, "market", "buy", 0.01, None, {"clientOrderId": "once1"})
     assert len(sim.orders(api_key=key)) == 1
+
+
+def test_fault_rules_of_different_kinds_apply_to_the_same_requests(sim, sim_url):
+    """A lost-answer rate and Bybit 10016 faults side by side, for the same create path."""
+    client, key = funded(sim, sim_url, "bybit", BALANCES)
+    create = "/v5/order/create"
+    sim.faults(exchange="bybit", path_contains=create, error="lost_response", fail_next_n=1)
+    sim.faults(exchange="bybit", path_contains=create, error="retcode_10016", fail_next_n=1)
+    with pytest.raises(ccxt.RequestTimeout):  # the 504 of the lost answer
+        client.create_order(PERP, "market", "buy", 0.01)
+    with pytest.raises(ccxt.ExchangeError, match="10016"):
+        client.create_order(PERP, "market", "buy", 0.01)
+    client.create_order(PERP, "market", "buy", 0.01)
+    assert [r["status"] for r in sim.requests(api_key=key, path_contains=create)] == [504, 200, 200]
+    assert len(sim.orders(api_key=key)) == 3  # each request was carried out
+    sim.faults(exchange="bybit", path_contains=create)  # an inert rule clears both
+    assert sim._get("/_sim/faults")["faults"] == []
+
+
+def test_binance_1007_says_status_unknown_while_the_order_was_placed(sim, sim_url):
+    """Defect 3: with a lagging history, a look-up right after -1007 says "unknown order"."""
+    client, key = funded(sim, sim_url, "binance", BALANCES)
+    sim.faults(exchange="binance", path_contains="/fapi/v1/order", error="binance_1007", fail_next_n=1)
+    sim.faults(exchange="binance", api_key=key, history_lag_s=0.6)
+    with pytest.raises(ccxt.RequestTimeout, match="-1007"):  # what ccxt makes of it
+        client.create_order(PERP, "market", "buy", 0.01, None, {"clientOrderId": "unknown1"})
+    with pytest.raises(ccxt.OrderNotFound):
+        client.fetch_order(None, PERP, {"clientOrderId": "unknown1"})
+    assert [o["status"] for o in sim.orders(api_key=key)] == ["filled"]
+    time.sleep(0.7)
+    assert client.fetch_order(None, PERP, {"clientOrderId": "unknown1"})["status"] == "closed"
