@@ -160,3 +160,25 @@ def test_the_sweeper_rejects_an_absent_order_only_a_resend_wait_after_its_last_c
     orders_sync(account_ids=[account.pk])
     order.refresh_from_db()
     assert order.status == "REJECTED"
+
+
+@pytest.mark.parametrize("process", [True, False])
+def test_a_binance_1007_is_an_unknown_outcome_resent_only_after_a_positive_absence(
+    process, make_trader, sim, in_process, settings
+):
+    """Defect 3: -1007 (HTTP 503, "execution status unknown") with the order placed behind it, or
+    not: a look-up 0.2 s later missed the lagging order and the MARKET order was placed twice."""
+    settings.ORDER_RESEND_AFTER_SECONDS = 2
+    trader = make_trader("BINANCE", "FUTURES")
+    account = trader.accounts[0]
+    sim.faults(
+        exchange="binance",
+        path_contains=CREATE_PATHS["BINANCE"],
+        api_key=api_key(account),
+        error="binance_1007",
+        fail_next_n=1,
+        process=process,
+        history_lag_s=1,
+    )
+    order = place(trader.strategies["my_strategy"], account, "MARKET", expect="FILLED")
+    assert len(_placed(sim, order)) == 1
