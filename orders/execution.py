@@ -5,11 +5,11 @@ up by its client order id: a timeout or a lost response never produces a second 
 """
 
 import logging
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,24 +18,19 @@ from accounts.exchange import client as exchange
 from accounts.exchange.types import (
     AuthenticationFailed,
     ExchangeError,
-    ExchangeUnavailable,
-    OrderRejected,
+    MarketRulesStale,
     OrderRequest,
-    RateLimited,
     SizingError,
 )
 from accounts.models import AccountSymbolSetting
 from orders import guard
-from orders.lifecycle import order_record_exchange_state, order_update
-from orders.models import Order, OrderEvent, OrderStatus, OrderType, Position
+from orders.lifecycle import order_update
+from orders.models import Order, OrderStatus, OrderType, Position
 from orders.positions import open_symbols, position_quantity
+from orders.sending import SOURCE, order_send
 from orders.sizing import SizingInput, round_price, size_order
 
 logger = logging.getLogger(__name__)
-
-ATTEMPTS = 3
-BACKOFF_SECONDS = (0.2, 0.5, 1.0)
-SOURCE = OrderEvent.Source.WORKER
 
 
 def account_orders_execute(*, job, still_ours=None) -> dict:
@@ -132,12 +127,27 @@ class AccountContext:
 
 def order_place(*, client, order: Order, context: AccountContext | None = None) -> Order:
     """Size, price and send one order; record what the exchange says. Raises AuthenticationFailed."""
-    link = order.link
     context = context or AccountContext.load(order)
+    look_first = order.submitted_at is not None  # an earlier run may have placed it
+    try:
+        return _place(client, order, context, look_first=look_first)
+    except MarketRulesStale as error:  # refused, nothing placed: our symbols, ticks or steps are old
+        logger.info("order %s: %s; markets reloaded, sizing again", order.client_order_id, error)
+    try:
+        client.reload_markets()
+        return _place(client, order, context, look_first=False)  # the create was refused
+    except AuthenticationFailed:
+        raise
+    except ExchangeError as error:  # stale again, or the reload failed: nothing was placed
+        return order_update(
+            order=order, source=SOURCE, status=OrderStatus.REJECTED, error=str(error), detail=str(error)
+        )
+
+
+def _place(client, order: Order, context: AccountContext, *, look_first: bool) -> Order:
+    link = order.link
     try:
         rules = client.market_rules(order.symbol)
-        if order.market_type == "FUTURES":
-            _ensure_leverage(client, order, link, context)
         position = context.position
         last_price = None
         needs_reference = client.needs_reference_price(
@@ -158,10 +168,27 @@ def order_place(*, client, order: Order, context: AccountContext | None = None) 
                 leverage=link.leverage,
                 position=position,
                 rules=rules,
+                available=_spot_available(client, order, rules),
+                slippage=Decimal(str(settings.ORDER_MARKET_SLIPPAGE)),
             )
         )
+        if order.market_type == "FUTURES" and client.hedge_mode(order.symbol):
+            raise SizingError(
+                _("헤지 모드(양방향) 계정은 아직 지원하지 않습니다: 단방향(one-way) 모드로 바꿔 주세요")
+            )
+        if sized.reduce_only and not _net_covers(client, order, sized.quantity):
+            # One-way mode nets every strategy on the account: the exchange judges reduceOnly
+            # against the net position (Binance -2022, Bybit 110017), so a close the net does not
+            # cover goes out as a plain order, whose net effect is what both strategies mean.
+            sized = replace(sized, reduce_only=False)
         if not sized.closing:
             _check_max_symbols(link, order.symbol)
+            if order.market_type == "FUTURES":
+                _check_bracket(client, order, link, sized)
+        # A close never changes leverage: the exchange may refuse the change (Binance -4161 with
+        # an open isolated position, -2027 above the bracket) and the close must still go out.
+        if order.market_type == "FUTURES" and not sized.closing:
+            _ensure_leverage(client, order, link, context)
     except AuthenticationFailed:
         raise
     except (SizingError, ExchangeError) as error:  # nothing was sent: the account's result says why
@@ -177,6 +204,14 @@ def order_place(*, client, order: Order, context: AccountContext | None = None) 
     stop = (
         round_price(order.stop_price, rules.price_tick, order.side) if order.stop_price is not None else None
     )
+    if sized.capped_from is not None:
+        note = _("지갑 잔고만큼으로 줄였습니다: %(asked)s → %(quantity)s %(coin)s") % {
+            "asked": format(sized.capped_from.normalize(), "f"),
+            "quantity": format(sized.quantity.normalize(), "f"),
+            "coin": rules.base,
+        }
+        logger.info("order %s: %s", order.client_order_id, note)
+        order = order_update(order=order, source=SOURCE, note=note)
     request = OrderRequest(
         symbol=order.symbol,
         market_type=order.market_type,
@@ -189,7 +224,6 @@ def order_place(*, client, order: Order, context: AccountContext | None = None) 
         reduce_only=sized.reduce_only,
         reference_price=last_price,
     )
-    was_submitted_before = order.submitted_at is not None
     order = order_update(
         order=order,
         source=SOURCE,
@@ -199,109 +233,7 @@ def order_place(*, client, order: Order, context: AccountContext | None = None) 
         stop_price=stop,
         submitted_at=order.submitted_at or timezone.now(),
     )
-    return _send(client, order, request, look_first=was_submitted_before, context=context)
-
-
-def _create(client, request: OrderRequest, context: AccountContext | None):
-    """create_order, stamping the job's stage times in memory (written with the job's end)."""
-    if context is not None and context.sent_at is None:
-        context.sent_at = timezone.now()
-    try:
-        return client.create_order(request)
-    finally:
-        if context is not None:
-            context.answered_at = timezone.now()
-
-
-def _send(
-    client, order: Order, request: OrderRequest, *, look_first: bool, context: AccountContext | None = None
-) -> Order:
-    last_error = None
-    for attempt in range(ATTEMPTS):
-        if look_first or attempt > 0:
-            found = _look_up(client, order, request)
-            if found is not None:
-                return found
-        try:
-            state = _create(client, request, context)
-        except RateLimited as error:  # refused before anything was done: wait and resend
-            last_error = error
-            time.sleep(min(error.retry_after or BACKOFF_SECONDS[attempt], 10))
-            continue
-        except ExchangeUnavailable as error:  # may or may not have been placed: look up next time
-            last_error = error
-            logger.warning("order %s: %s on attempt %s", order.client_order_id, error, attempt + 1)
-            time.sleep(BACKOFF_SECONDS[attempt])
-            continue
-        except AuthenticationFailed as error:  # refused at the door: nothing was placed
-            order_update(
-                order=order,
-                source=SOURCE,
-                status=OrderStatus.REJECTED,
-                error=_("인증 실패: %(error)s") % {"error": error},
-                detail=str(error),
-            )
-            raise
-        except OrderRejected as error:
-            if attempt > 0:  # a duplicate-id refusal after a lost answer: the order exists
-                found = _look_up(client, order, request)
-                if found is not None:
-                    return found
-            return order_update(
-                order=order, source=SOURCE, status=OrderStatus.REJECTED, error=str(error), detail=str(error)
-            )
-        return _settle_new(client, order, request, state)
-    found = _look_up(client, order, request)
-    if found is not None:
-        return found
-    message = _("거래소 응답 없음, 상태 미확인 (정리 작업이 client id로 확인합니다): %(error)s") % {
-        "error": last_error
-    }
-    return order_update(order=order, source=SOURCE, error=message, detail=message)
-
-
-def _look_up(client, order: Order, request: OrderRequest) -> Order | None:
-    try:
-        state = client.find_order(
-            symbol=order.symbol,
-            market_type=order.market_type,
-            client_order_id=order.client_order_id,
-            is_trigger=request.is_trigger,
-        )
-    except ExchangeError as error:
-        logger.warning("order %s: lookup failed: %s", order.client_order_id, error)
-        return None
-    if state is None:
-        return None
-    return order_record_exchange_state(
-        order=order, state=state, source=SOURCE, detail="found by client order id"
-    )
-
-
-def _settle_new(client, order: Order, request: OrderRequest, state) -> Order:
-    """Record the create answer; a MARKET order's fill is fetched at once (Bybit and OKX answer a
-    create with ids only) so that the very next signal can close what this one opened."""
-    order = order_record_exchange_state(order=order, state=state, source=SOURCE, detail="placed")
-    if (
-        request.order_type == "MARKET"
-        and order.status not in (OrderStatus.FILLED, OrderStatus.REJECTED)
-        and state.id
-    ):
-        for delay in (0.0, 0.05, 0.2):
-            time.sleep(delay)
-            try:
-                fetched = client.fetch_order(
-                    symbol=order.symbol, market_type=order.market_type, order_id=state.id, is_trigger=False
-                )
-            except ExchangeError as error:
-                logger.warning("order %s: fill fetch failed: %s", order.client_order_id, error)
-                continue
-            order = order_record_exchange_state(
-                order=order, state=fetched, source=SOURCE, detail="fill fetched"
-            )
-            if order.status == OrderStatus.FILLED:
-                break
-    return order
+    return order_send(client, order, request, look_first=look_first, context=context)
 
 
 def _ensure_leverage(client, order: Order, link, context: AccountContext) -> None:
@@ -310,6 +242,8 @@ def _ensure_leverage(client, order: Order, link, context: AccountContext) -> Non
     account = order.account
     if context.leverage == link.leverage and context.margin_mode == account.margin_mode:
         return
+    if context.margin_mode != account.margin_mode:  # before the leverage: it is set per mode
+        client.apply_margin_mode(order.symbol, account.margin_mode)
     client.set_leverage(order.symbol, link.leverage, account.margin_mode)
     AccountSymbolSetting.objects.update_or_create(
         account=account,
@@ -318,6 +252,41 @@ def _ensure_leverage(client, order: Order, link, context: AccountContext) -> Non
     )
     context.leverage, context.margin_mode = link.leverage, account.margin_mode
     logger.info("account %s: leverage %s set on %s", account.pk, link.leverage, order.symbol)
+
+
+def _check_bracket(client, order: Order, link, sized) -> None:
+    """Refuse up front what the leverage bracket would (Binance -2027): the account's position
+    after this order, at the sizing price, above the cap of the link's leverage."""
+    cap = client.max_position_notional(order.symbol, link.leverage)
+    if cap is None:
+        return
+    net = client.net_position(order.symbol)
+    after = abs(net + (sized.quantity if order.side == "buy" else -sized.quantity))
+    notional = after * sized.sizing_price
+    if notional > cap:
+        raise SizingError(
+            _("레버리지 구간 한도 초과: 포지션 %(notional)s > 레버리지 %(leverage)sx 한도 %(cap)s")
+            % {
+                "notional": format(notional.quantize(Decimal("0.01")), "f"),
+                "leverage": link.leverage,
+                "cap": format(cap.normalize(), "f"),
+            }
+        )
+
+
+def _net_covers(client, order: Order, quantity: Decimal) -> bool:
+    """Whether the account's net position on the exchange has `quantity` to reduce on the side
+    this order closes."""
+    net = client.net_position(order.symbol)
+    return net >= quantity if order.side == "sell" else -net >= quantity
+
+
+def _spot_available(client, order: Order, rules) -> Decimal | None:
+    """A spot sell never asks for more than the wallet's free coin (Binance -2010, Bybit 170131,
+    OKX 51008), nor sells coins another strategy on the account holds beyond what is free."""
+    if order.market_type != "SPOT" or order.side != "sell" or not rules.base:
+        return None
+    return client.balance("SPOT", rules.base, part="free")
 
 
 def _check_max_symbols(link, symbol: str) -> None:

@@ -35,7 +35,7 @@ def order_update(
             filled_quantity=order.filled_quantity,
             detail=detail[:1000],
         )
-    if order.filled_quantity > order.position_applied_quantity:
+    if order.net_filled_quantity > order.position_applied_quantity:
         position_apply_fills(order_id=order.pk)
         order.refresh_from_db()
     return order
@@ -52,4 +52,6 @@ def order_record_exchange_state(
         fields["filled_quantity"] = state.filled
         if state.average:
             fields["average_price"] = state.average
+    if state.fee_base is not None and state.fee_base > order.fee_base_quantity:
+        fields["fee_base_quantity"] = state.fee_base
     return order_update(order=order, source=source, status=state.status, detail=detail, **fields)

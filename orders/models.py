@@ -81,6 +81,13 @@ class Order(models.Model):
         editable=False,
         help_text="quantity × price of the fills already applied, to price the next increment",
     )
+    # The exchange refused our client id as a duplicate: the order exists there even while its
+    # look-ups miss it (order histories lag), so it is never REJECTED; the sweeper keeps looking.
+    known_on_exchange = models.BooleanField(default=False)
+    # Fees the exchange took from the coin received (spot buys): the position holds the net.
+    fee_base_quantity = models.DecimalField(max_digits=28, decimal_places=12, default=Decimal("0"))
+    # What the service changed in the order and the account's result says (a capped spot sell).
+    note = models.TextField(blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -116,6 +123,11 @@ class Order(models.Model):
     @property
     def is_trigger(self) -> bool:
         return self.order_type in OrderType.TRIGGERS
+
+    @property
+    def net_filled_quantity(self) -> Decimal:
+        """What the fill added to the wallet: the fill less fees taken from the coin received."""
+        return self.filled_quantity - self.fee_base_quantity
 
 
 class OrderEvent(models.Model):

@@ -17,7 +17,8 @@ def position_apply_fills(*, order_id: int) -> Decimal:
     transaction as the position."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        delta = order.filled_quantity - order.position_applied_quantity
+        # Net of fees taken from the coin received: the wallet holds no more than that.
+        delta = order.net_filled_quantity - order.position_applied_quantity
         fill_price = order.average_price or order.price
         if delta <= 0 or order.link_id is None or fill_price is None:
             return ZERO
@@ -28,7 +29,7 @@ def position_apply_fills(*, order_id: int) -> Decimal:
         )
         _move(position, delta if order.side == "buy" else -delta, price)
         position.save()
-        order.position_applied_quantity = order.filled_quantity
+        order.position_applied_quantity = order.net_filled_quantity
         order.position_applied_cost = total_cost
         order.save(update_fields=["position_applied_quantity", "position_applied_cost", "updated_at"])
     logger.info(

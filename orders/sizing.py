@@ -23,6 +23,8 @@ class SizingInput:
     leverage: int
     position: Decimal  # this strategy's signed position on this account and symbol
     rules: MarketRules
+    available: Decimal | None = None  # spot sells: the account's free balance of the coin
+    slippage: Decimal = Decimal("0")  # MARKET buys: allowance for the price moving (0.002 = 0.2 %)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Sized:
     sizing_price: Decimal
     closing: bool
     reduce_only: bool
+    capped_from: Decimal | None = None  # a spot sell cut to the free balance: what it asked for
 
 
 def is_closing(*, side: str, market_type: str, position: Decimal) -> bool:
@@ -80,8 +83,11 @@ def size_order(data: SizingInput) -> Sized:
     else:
         if data.allocated_capital <= 0:
             raise SizingError(_("배정 자본(allocated_capital)이 0입니다"))
-        leverage = Decimal(data.leverage if data.market_type == "FUTURES" else 1)
-        raw = data.allocated_capital * data.qty_per / HUNDRED * leverage / price
+        raw = _opening_quantity(data, price)
+    capped_from = None
+    if closing and data.market_type == "SPOT" and data.available is not None and raw > data.available:
+        # fees, another strategy or a manual trade left less in the wallet than the position says
+        capped_from, raw = raw, max(data.available, Decimal("0"))
     quantity = round_down(raw, rules.amount_step)
     reduce_only = closing and data.market_type == "FUTURES"
     if quantity <= 0 or (rules.min_amount and quantity < rules.min_amount):
@@ -95,6 +101,11 @@ def size_order(data: SizingInput) -> Sized:
                 "step": _plain(rules.amount_step),
             }
         )
+    if data.order_type == OrderType.MARKET and rules.max_market_amount and quantity > rules.max_market_amount:
+        raise SizingError(
+            _("시장가 최대 주문 수량 초과: %(quantity)s > 최대 %(maximum)s")
+            % {"quantity": _plain(quantity), "maximum": _plain(rules.max_market_amount)}
+        )
     notional = quantity * price
     if rules.min_cost and notional < rules.min_cost and not reduce_only:
         raise SizingError(
@@ -105,4 +116,23 @@ def size_order(data: SizingInput) -> Sized:
                 "short": _plain(rules.min_cost - notional),
             }
         )
-    return Sized(quantity=quantity, sizing_price=price, closing=closing, reduce_only=reduce_only)
+    return Sized(
+        quantity=quantity,
+        sizing_price=price,
+        closing=closing,
+        reduce_only=reduce_only,
+        capped_from=round_down(capped_from, rules.amount_step) if capped_from is not None else None,
+    )
+
+
+def _opening_quantity(data: SizingInput, price: Decimal) -> Decimal:
+    """The quantity the capital buys once the exchange's charges are paid from it: on futures the
+    margin check counts the fee to open (Binance -2019) and Bybit also the fee to close (110007),
+    so twice the taker fee per unit of notional; a spot buy pays the fee once; a MARKET buy also
+    leaves room for the price moving before it fills."""
+    futures = data.market_type == "FUTURES"
+    leverage = Decimal(data.leverage if futures else 1)
+    charges = 1 + leverage * data.rules.taker_fee * (2 if futures else 1)
+    if data.order_type == OrderType.MARKET and data.side == "buy":
+        charges *= 1 + data.slippage
+    return data.allocated_capital * data.qty_per / HUNDRED * leverage / price / charges

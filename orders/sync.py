@@ -88,6 +88,16 @@ def orders_sync(*, source: str = OrderEvent.Source.SYNC, account_ids=None, progr
     return summary
 
 
+def _may_exist(order: Order) -> bool:
+    """The execution's rule (CONTRACT.md): "no such order" proves absence only when it comes at
+    least ORDER_RESEND_AFTER_SECONDS after the create, and never for an order whose client id the
+    exchange refused as a duplicate. `updated_at` is no earlier than the create's outcome."""
+    if order.known_on_exchange:
+        return True
+    settled_after = order.updated_at + timedelta(seconds=settings.ORDER_RESEND_AFTER_SECONDS)
+    return timezone.now() < settled_after
+
+
 def order_sync(*, client, order: Order, source: str) -> Order:
     """Adopt what the exchange says of one order, following a fired stop order to the order it
     became; an order it has no trace of is NOT_FOUND (or, never placed, REJECTED), never filled.
@@ -109,6 +119,9 @@ def order_sync(*, client, order: Order, source: str) -> Order:
                 error=_("보내지 못한 주문입니다: 작업이 보내기 전에 끝났습니다 (client id로 확인)"),
                 detail="never sent, not on the exchange after the stuck period",
             )
+        if order.status == OrderStatus.PROCESSING and _may_exist(order):
+            logger.warning("order %s: not visible yet; looking again next pass", order.client_order_id)
+            return order
         if order.status == OrderStatus.PROCESSING:  # sent, but never reached the exchange
             return order_update(
                 order=order,

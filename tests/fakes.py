@@ -108,8 +108,28 @@ class FakeClient:
         self.fake._maybe_fail(self.account_id, "last_price")
         return self.fake.prices[symbol]
 
-    def balance(self, market_type, currency):
+    def balance(self, market_type, currency, *, part="total"):
         return Decimal("10000")
+
+    def reload_markets(self):
+        pass
+
+    def hedge_mode(self, symbol):
+        return False
+
+    def apply_margin_mode(self, symbol, margin_mode):
+        self.fake._maybe_fail(self.account_id, "apply_margin_mode")
+
+    def max_position_notional(self, symbol, leverage):
+        return None
+
+    def net_position(self, symbol):
+        """The account's net filled position on the symbol, every strategy's."""
+        net = Decimal("0")
+        for order in self.fake.placed(self.account_id):
+            if order.request.symbol == symbol:
+                net += order.filled if order.request.side == "buy" else -order.filled
+        return net
 
     def set_leverage(self, symbol, leverage, margin_mode=None):
         self.fake._maybe_fail(self.account_id, "set_leverage")

@@ -294,6 +294,15 @@ WEBHOOK_TRUSTED_PROXIES = _setting("WEBHOOK_TRUSTED_PROXIES", env.int, 0)
 # Where accounts in `simulator` mode send their requests (the local exchange simulator).
 EXCHANGE_SIMULATOR_URL = env.str("EXCHANGE_SIMULATOR_URL", default="http://127.0.0.1:8900")
 EXCHANGE_TIMEOUT_MS = _setting("EXCHANGE_TIMEOUT_MS", env.int, 10000)
+# Markets (symbols, ticks, steps) are reloaded when older than this, and at once after a refusal
+# for an unknown symbol or a precision (seconds).
+EXCHANGE_MARKETS_TTL_SECONDS = _setting("EXCHANGE_MARKETS_TTL_SECONDS", env.float, 3600)
+# After a create whose outcome is unknown, the order is sent again only when a look-up positively
+# answered "no such order" at least this long after the create: order histories lag (seconds).
+ORDER_RESEND_AFTER_SECONDS = _setting("ORDER_RESEND_AFTER_SECONDS", env.float, 5)
+# MARKET buys are sized this much below the last price's quantity: the price moves before the
+# fill, and the exchange refuses what the wallet cannot pay (fraction: 0.002 = 0.2 %).
+ORDER_MARKET_SLIPPAGE = _setting("ORDER_MARKET_SLIPPAGE", env.float, 0.002)
 # The shared rate limiter counts each exchange window this much longer than published, because
 # our clock and the exchange's arrival times differ slightly (seconds).
 RATE_LIMIT_WINDOW_MARGIN = _setting("RATE_LIMIT_WINDOW_MARGIN", env.float, 0.05)

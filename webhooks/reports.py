@@ -43,7 +43,9 @@ def _account_head(job: AccountJob) -> dict:
 
 
 def _error_of(order: Order) -> dict:
-    return {"error": order.error} if order.error and order.status not in SUCCESSFUL else {}
+    """The order's error when it failed, and what the service changed in it (a capped sell)."""
+    entry = {"error": order.error} if order.error and order.status not in SUCCESSFUL else {}
+    return {**entry, "note": order.note} if order.note else entry
 
 
 def log_status(successes: int, failures: int, running: bool) -> str | None:

@@ -1,5 +1,8 @@
 """Binance's quirks (spot and USDT-M futures), as ccxt 4.5 sees them."""
 
+from decimal import Decimal
+
+from accounts.exchange.types import OrderType
 from accounts.exchange.venue import Venue
 
 
@@ -11,6 +14,35 @@ class Binance(Venue):
         "fetchCurrencies": False,
         "fetchMargins": False,
     }
+    # Spot says "Duplicate order sent." under -2010, a code it also uses for other refusals.
+    duplicate_id_markers = ('"code":-4116', "Duplicate order sent")
+    stale_market_markers = (
+        '"code":-1121',  # invalid symbol
+        '"code":-1111',  # precision over the maximum
+        '"code":-4014',  # price not increased by tick size
+        "Filter failure: LOT_SIZE",
+        "Filter failure: PRICE_FILTER",
+    )
+
+    margin_mode_by = "symbol"  # /fapi/v1/marginType, per symbol
+    leverage_brackets = True  # /fapi/v1/leverageBracket; above the cap: -2027
+
+    def margin_mode_unchanged(self, message: str) -> bool:
+        return '"code":-4046' in message  # "No need to change margin type."
+
+    def needs_reference_price(self, *, order_type: str, market_type: str) -> bool:
+        return order_type in OrderType.TRIGGERS
+
+    def trigger_params(
+        self, *, side: str, stop_price: Decimal, reference: Decimal | None, contract: bool
+    ) -> dict:
+        # ccxt's triggerPrice is the STOP family (STOP/STOP_MARKET, spot STOP_LOSS(_LIMIT)), which
+        # Binance fires only when a sell's price falls to it or a buy's rises to it, and refuses
+        # on the other side (-2021, spot -2010). There the TAKE_PROFIT family fires instead.
+        rising = stop_price > reference if reference is not None else side == "buy"
+        if rising == (side == "buy"):
+            return {"triggerPrice": float(stop_price)}
+        return {"takeProfitPrice": float(stop_price)}
 
     key_permissions_call = "sapi_get_account_apirestrictions"
 

@@ -17,6 +17,17 @@ class Bybit(Venue):
         "enableUnifiedMargin": False,
     }
     has_overrides = {"fetchCurrencies": False}
+    # Server timeout / system error, answered as HTTP 200: the request may have been carried out.
+    outcome_unknown_markers = ('"retCode":10000,', '"retCode":10016,')
+    duplicate_id_markers = ('"retCode":110072,', '"retCode":170141,')
+    stale_market_markers = (
+        '"retCode":170121,',  # spot: invalid symbol
+        '"retCode":170134,',  # spot: price has too many decimals
+        '"retCode":170137,',  # spot: quantity has too many decimals
+        "symbol invalid",
+        "Qty invalid",
+        "has too many decimals",
+    )
     ip_ban_seconds = 600  # Bybit answers 403 and lifts it after ten minutes (EXCHANGES.md)
     # Bybit has no fetch-by-client-id: an order is found in the open, then the closed list.
     lookup_by_listing = True
@@ -34,6 +45,13 @@ class Bybit(Venue):
         ips = [ip for ip in result.get("ips") or [] if ip and ip != "*"]
         check.ip_restricted, check.ip_whitelist = bool(ips), ips
 
+    # The unified account has one margin mode for all its positions (/v5/account/info): checked.
+    margin_mode_by = "account"
+    position_mode_from_positions = True  # hedge mode lists positionIdx 1 and 2
+
+    def account_margin_mode(self, raw_mode: str | None) -> str | None:
+        return {"cross": "cross", "isolated": "isolated"}.get(raw_mode or "", raw_mode)
+
     def leverage_unchanged(self, message: str) -> bool:
         return "not modified" in message.lower() or LEVERAGE_NOT_MODIFIED in message
 
@@ -43,11 +61,12 @@ class Bybit(Venue):
     def trigger_params(
         self, *, side: str, stop_price: Decimal, reference: Decimal | None, contract: bool
     ) -> dict:
-        if not contract:  # ccxt refuses triggerDirection on Bybit spot
-            return {}
+        params = {"triggerPrice": float(stop_price)}
+        if not contract:  # ccxt refuses triggerDirection on Bybit spot, which infers it
+            return params
         if reference is None:  # a buy stop waits for a rise, a sell stop for a fall
-            return {"triggerDirection": "ascending" if side == "buy" else "descending"}
-        return {"triggerDirection": "ascending" if stop_price > reference else "descending"}
+            return {**params, "triggerDirection": "ascending" if side == "buy" else "descending"}
+        return {**params, "triggerDirection": "ascending" if stop_price > reference else "descending"}
 
     def fetch_order_params(self) -> dict:
         # ccxt's Bybit fetch_order only reads the last 500 orders and says so unless acknowledged

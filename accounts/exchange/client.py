@@ -18,13 +18,18 @@ from django.conf import settings
 
 from accounts.crypto import decrypt
 from accounts.exchange import ratelimit, ratelimit_rules
+from accounts.exchange.account_settings import AccountSettings, forget_brackets
+from accounts.exchange.parsing import OrderParsing
+from accounts.exchange.parsing import decimal_or_none as _decimal
 from accounts.exchange.types import (
     AuthenticationFailed,
+    DuplicateOrder,
     ExchangeError,
     ExchangeOrder,
     ExchangeUnavailable,
     InsufficientFunds,
     MarketRules,
+    MarketRulesStale,
     OrderNotFound,
     OrderRejected,
     OrderRequest,
@@ -36,27 +41,14 @@ from tradingsite.logging import redact
 
 logger = logging.getLogger(__name__)
 
-MARKETS_TTL_SECONDS = 3600
+# After an unknown-symbol refusal the markets are reloaded, but not more often than this: a
+# mistyped symbol in a stream of signals must not reload them on every signal.
+MARKETS_RELOAD_MIN_SECONDS = 10
 BAN_STATUSES = (418, 403)  # Binance's IP ban (with Retry-After), Bybit's IP limit
 _SCHEME_AND_HOST = re.compile(r"^https?://[^/]+")
 _local = threading.local()
 _markets_cache: dict[tuple, tuple[float, dict]] = {}
 _markets_lock = threading.Lock()
-
-STATUS_MAP = {
-    "open": "PENDING",
-    "closed": "FILLED",
-    "canceled": "CANCELLED",
-    "cancelled": "CANCELLED",
-    "rejected": "REJECTED",
-    "expired": "EXPIRED",
-}
-
-
-def _decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    return Decimal(str(value))
 
 
 def point_at(urls, base_url: str):
@@ -141,9 +133,10 @@ def forget_clients() -> None:
     _local.ccxt_pool = {}
     with _markets_lock:
         _markets_cache.clear()
+    forget_brackets()
 
 
-class ExchangeClient:
+class ExchangeClient(AccountSettings, OrderParsing):
     """One account's connection to its exchange. Methods take and return our types only."""
 
     def __init__(self, account, cache_key=None):
@@ -155,6 +148,10 @@ class ExchangeClient:
         self.cache_key = cache_key
         self._ccxt = _shared_ccxt(account)
         self._env_key = _environment_key(account)
+        # ccxt (Binance) reads a -2015 as an IP rate limit once *its instance* authenticated once;
+        # the instance is shared by accounts, so that memory is kept per account (here).
+        self._authenticated = False
+        self._hedged: bool | None = None
         self._credentials = {
             "apiKey": decrypt(account.api_key_encrypted),
             "secret": decrypt(account.api_secret_encrypted),
@@ -174,9 +171,14 @@ class ExchangeClient:
         ratelimit.acquire(limits=limits)
         for name, value in self._credentials.items():  # this account's turn on the shared client
             setattr(self._ccxt, name, value)
+        self._ccxt.options["hasAlreadyAuthenticatedSuccessfully"] = self._authenticated
         started = time.monotonic()
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            self._authenticated = self._authenticated or bool(
+                self._ccxt.options.get("hasAlreadyAuthenticatedSuccessfully")
+            )
+            return result
         except ccxt.BaseError as error:
             raise self._translate(error, market_type) from error
         finally:
@@ -192,9 +194,17 @@ class ExchangeClient:
         # ccxt puts the request URL in network errors; ours go to the database and the webhook's
         # answer, so the signed query string's signature is masked here, once.
         message = redact(f"{type(error).__name__}: {str(error)[:300]}")
+        # What ccxt raises as a plain refusal can mean something else on this exchange.
+        kind = self.venue.refusal_kind(str(error)) if isinstance(error, ccxt.ExchangeError) else None
+        if kind == "outcome_unknown":
+            return ExchangeUnavailable(message)
+        if kind == "duplicate_id":
+            return DuplicateOrder(message)
+        if kind == "stale_market":
+            return MarketRulesStale(message)
         if isinstance(error, ccxt.AuthenticationError | ccxt.PermissionDenied | ccxt.AccountSuspended):
             return AuthenticationFailed(message)
-        if isinstance(error, ccxt.DDoSProtection | ccxt.RateLimitExceeded):
+        if kind == "rate_limit" or isinstance(error, ccxt.DDoSProtection | ccxt.RateLimitExceeded):
             retry_after = self._retry_after()
             banned = self._ccxt.last_http_status in BAN_STATUSES
             if banned or retry_after:  # every process must stop using this IP for a while
@@ -212,6 +222,12 @@ class ExchangeClient:
             return OrderRejected(message)
         return ExchangeError(message)
 
+    def _lookup_action(self, action: str, market_type: str, is_trigger: bool) -> str:
+        """The rate-limit action of a look-up: trigger orders' own bucket where the exchange has one."""
+        if is_trigger and ratelimit_rules.has_action(self.exchange, market_type, "algo_query"):
+            return "algo_query"
+        return action
+
     def _retry_after(self) -> float | None:
         headers = getattr(self._ccxt, "last_response_headers", None) or {}
         for name, value in headers.items():
@@ -223,23 +239,43 @@ class ExchangeClient:
         return None
 
     def _ensure_markets(self) -> None:
-        if self._ccxt.markets:
+        """Markets at most EXCHANGE_MARKETS_TTL_SECONDS old: listings, ticks and steps change while
+        a worker runs. One copy per process and exchange, shared by its threads' clients."""
+        ttl = settings.EXCHANGE_MARKETS_TTL_SECONDS
+        now = time.monotonic()
+        loaded_at = getattr(self._ccxt, "markets_loaded_at", None)
+        if self._ccxt.markets and loaded_at is not None and now - loaded_at < ttl:
             return
         with _markets_lock:
             cached = _markets_cache.get(self._env_key)
-        if cached and time.monotonic() - cached[0] < MARKETS_TTL_SECONDS:
+        if cached and now - cached[0] < ttl:
             self._ccxt.set_markets(cached[1])
+            self._ccxt.markets_loaded_at = cached[0]
             return
-        markets = self._call("markets", "SPOT", self._ccxt.load_markets)
+        self.reload_markets()
+
+    def reload_markets(self) -> None:
+        """Load the markets from the exchange now (after a refusal that says ours are stale)."""
+        markets = self._call("markets", "SPOT", self._ccxt.load_markets, True)
+        loaded_at = time.monotonic()
+        self._ccxt.markets_loaded_at = loaded_at
         with _markets_lock:
-            _markets_cache[self._env_key] = (time.monotonic(), markets)
+            _markets_cache[self._env_key] = (loaded_at, markets)
+        logger.info("%s markets loaded (%s symbols)", self.exchange, len(markets or {}))
 
     def _market(self, symbol: str) -> dict:
         self._ensure_markets()
         try:
             return self._ccxt.market(symbol)
-        except ccxt.BadSymbol as error:
-            raise OrderRejected(f"unknown symbol {symbol} on {self.exchange}") from error
+        except ccxt.BadSymbol:
+            pass
+        if time.monotonic() - self._ccxt.markets_loaded_at >= MARKETS_RELOAD_MIN_SECONDS:
+            self.reload_markets()  # perhaps listed since we loaded the markets
+            try:
+                return self._ccxt.market(symbol)
+            except ccxt.BadSymbol:
+                pass
+        raise OrderRejected(f"unknown symbol {symbol} on {self.exchange}")
 
     # --- account ------------------------------------------------------------------------------
 
@@ -259,6 +295,7 @@ class ExchangeClient:
         precision, limits = market.get("precision") or {}, market.get("limits") or {}
         step = _decimal(precision.get("amount")) or Decimal("0.00000001")
         min_amount = _decimal((limits.get("amount") or {}).get("min"))
+        market_max = _decimal((limits.get("market") or {}).get("max"))
         return MarketRules(
             symbol=symbol,
             market_type="FUTURES" if market.get("contract") else "SPOT",
@@ -267,6 +304,9 @@ class ExchangeClient:
             min_amount=min_amount * contract_size if min_amount is not None else None,
             min_cost=_decimal((limits.get("cost") or {}).get("min")),
             contract_size=contract_size,
+            base=market.get("base") or "",
+            taker_fee=_decimal(market.get("taker")) or Decimal("0"),
+            max_market_amount=market_max * contract_size if market_max else None,
         )
 
     def last_price(self, symbol: str, market_type: str) -> Decimal:
@@ -277,25 +317,12 @@ class ExchangeClient:
             raise ExchangeUnavailable(f"no last price for {symbol}")
         return price
 
-    def balance(self, market_type: str, currency: str) -> Decimal:
-        """The total balance of `currency` in the wallet that trades `market_type`."""
+    def balance(self, market_type: str, currency: str, *, part: str = "total") -> Decimal:
+        """The balance of `currency` in the wallet that trades `market_type`: "total" or "free"."""
         self._ensure_markets()
         params = self.venue.balance_params(market_type)
         balances = self._call("balance", market_type, self._ccxt.fetch_balance, params)
-        return _decimal((balances.get(currency) or {}).get("total")) or Decimal("0")
-
-    # --- settings -----------------------------------------------------------------------------
-
-    def set_leverage(self, symbol: str, leverage: int, margin_mode: str | None = None) -> None:
-        self._ensure_markets()
-        params = self.venue.leverage_params(margin_mode or self.margin_mode)
-        try:
-            self._call(
-                "leverage", "FUTURES", self._ccxt.set_leverage, leverage, symbol, params, symbol=symbol
-            )
-        except OrderRejected as error:
-            if not self.venue.leverage_unchanged(str(error)):
-                raise
+        return _decimal((balances.get(currency) or {}).get(part)) or Decimal("0")
 
     # --- orders -------------------------------------------------------------------------------
 
@@ -303,15 +330,14 @@ class ExchangeClient:
         market = self._market(request.symbol)
         rules = self.market_rules(request.symbol)
         amount = float(request.amount / rules.contract_size)
-        params: dict = {"clientOrderId": request.client_order_id}
+        params = self.venue.client_id_params(request.client_order_id, is_trigger=request.is_trigger)
         if request.reduce_only and market.get("contract"):
             params["reduceOnly"] = True  # swaps only: spot would reject or misread it
-        if self.hedged and market.get("contract"):
-            params["hedged"] = True
+        if market.get("contract"):
+            params.update(self.venue.order_margin_params(self.margin_mode))
         ccxt_type = "limit" if request.order_type in OrderType.PRICED else "market"
         price = float(request.price) if ccxt_type == "limit" else None  # never a price on market orders
         if request.is_trigger:
-            params["triggerPrice"] = float(request.stop_price)
             params.update(
                 self.venue.trigger_params(
                     side=request.side,
@@ -335,7 +361,7 @@ class ExchangeClient:
         )
         order = self._parse(result, rules, is_trigger=request.is_trigger)
         order.client_order_id = order.client_order_id or request.client_order_id
-        return order
+        return self._with_fees(order, rules, request.market_type)
 
     def needs_reference_price(self, *, order_type: str, market_type: str) -> bool:
         """Whether `create_order` wants the request's `reference_price` (the last price)."""
@@ -355,21 +381,21 @@ class ExchangeClient:
                 params = {"clientOrderId": client_order_id}
                 if is_trigger:
                     params["trigger"] = True
+                action = self._lookup_action("fetch_order", market_type, is_trigger)
                 result = self._call(
-                    "fetch_order", market_type, self._ccxt.fetch_order, None, symbol, params, symbol=symbol
+                    action, market_type, self._ccxt.fetch_order, None, symbol, params, symbol=symbol
                 )
         except OrderNotFound:
             return None
-        return self._parse(result, rules, is_trigger=is_trigger)
+        return self._with_fees(self._parse(result, rules, is_trigger=is_trigger), rules, market_type)
 
     def _listed_by_client_id(self, symbol, market_type, client_order_id, is_trigger):
         params = {"orderLinkId": client_order_id}
         if is_trigger:
             params["trigger"] = True
+        action = self._lookup_action("open_orders", market_type, is_trigger)
         for fetch in (self._ccxt.fetch_open_orders, self._ccxt.fetch_canceled_and_closed_orders):
-            found = self._call(
-                "open_orders", market_type, fetch, symbol, None, None, dict(params), symbol=symbol
-            )
+            found = self._call(action, market_type, fetch, symbol, None, None, dict(params), symbol=symbol)
             if found:
                 return found[0]
         return None
@@ -378,10 +404,11 @@ class ExchangeClient:
         rules = self.market_rules(symbol)
         params = {"trigger": True} if is_trigger else {}
         params.update(self.venue.fetch_order_params())
+        action = self._lookup_action("fetch_order", market_type, is_trigger)
         result = self._call(
-            "fetch_order", market_type, self._ccxt.fetch_order, order_id, symbol, params, symbol=symbol
+            action, market_type, self._ccxt.fetch_order, order_id, symbol, params, symbol=symbol
         )
-        return self._parse(result, rules, is_trigger=is_trigger)
+        return self._with_fees(self._parse(result, rules, is_trigger=is_trigger), rules, market_type)
 
     def order_state(
         self, *, symbol: str, market_type: str, order_id: str | None, client_order_id: str, is_trigger: bool
@@ -421,7 +448,7 @@ class ExchangeClient:
         for is_trigger in (False, True):
             params = {"trigger": True} if is_trigger else {}
             found = self._call(
-                "open_orders",
+                self._lookup_action("open_orders", market_type, is_trigger),
                 market_type,
                 self._ccxt.fetch_open_orders,
                 symbol,
@@ -463,32 +490,3 @@ class ExchangeClient:
             )
             cancelled += len(result) if isinstance(result, list) else 0
         return cancelled
-
-    def _parse(self, raw: dict, rules: MarketRules, *, is_trigger: bool) -> ExchangeOrder:
-        size = rules.contract_size
-        amount, filled = _decimal(raw.get("amount")), _decimal(raw.get("filled")) or Decimal("0")
-        status = STATUS_MAP.get(raw.get("status") or "open", "PENDING")
-        if status == "PENDING" and filled > 0:
-            status = "PARTIALLY_FILLED"
-        if status == "FILLED" and amount is not None and filled < amount:
-            status = "CANCELLED"  # ccxt reads Bybit's PartiallyFilledCanceled as closed (ccxt #18685)
-        info = raw.get("info") or {}
-        triggered_id = info.get("actualOrderId") or info.get("ordId") if is_trigger else None
-        order_id, client_order_id = self.venue.order_ids(raw, is_trigger=is_trigger)
-        average = _decimal(raw.get("average"))
-        if triggered_id:
-            # A fired trigger order's own record (Binance TRIGGERED/FINISHED, OKX effective) reads
-            # as closed in ccxt, even "filled" with its whole amount; the fill is the order it
-            # became, which order_state follows. Alone, it only says: no longer waiting.
-            status, filled, average = "PENDING", Decimal("0"), None
-        return ExchangeOrder(
-            id=str(order_id) if order_id is not None else None,
-            client_order_id=client_order_id,
-            status=status,
-            amount=amount * size if amount is not None else None,
-            filled=filled * size,
-            average=average,
-            price=_decimal(raw.get("price")),
-            is_trigger=is_trigger,
-            triggered_order_id=str(triggered_id) if triggered_id else None,
-        )

@@ -9,6 +9,13 @@ class Okx(Venue):
     ccxt_options = {"fetchMarkets": {"types": ["spot", "swap"]}}
     has_overrides = {"fetchCurrencies": False}
     cancel_all_by_listing = True  # OKX has no cancel-all endpoint
+    duplicate_id_markers = ('"sCode":"51016"',)
+    rate_limit_markers = ('"code":"50061"', '"sCode":"50061"')  # the sub-account's order rate
+    stale_market_markers = ('"sCode":"51001"', '"code":"51001"', '"sCode":"51121"')
+
+    def order_margin_params(self, margin_mode: str) -> dict:
+        # tdMode must be the leverage's mgnMode; ccxt defaults it to cross
+        return {"marginMode": margin_mode}
 
     key_permissions_call = "private_get_account_config"
 
@@ -27,10 +34,17 @@ class Okx(Venue):
     def leverage_params(self, margin_mode: str) -> dict:
         return {"mgnMode": margin_mode}
 
-    def order_ids(self, raw: dict, *, is_trigger: bool) -> tuple[str | None, str | None]:
+    def client_id_params(self, client_order_id: str, *, is_trigger: bool) -> dict:
+        # order-algo's client id field is algoClOrdId; ccxt sends the id as clOrdId there (kept,
+        # the same value, as ccxt's recorded real answers show it echoed).
         if is_trigger:
-            return raw.get("id"), raw.get("clientOrderId")
+            return {"clientOrderId": client_order_id, "algoClOrdId": client_order_id}
+        return {"clientOrderId": client_order_id}
+
+    def order_ids(self, raw: dict, *, is_trigger: bool) -> tuple[str | None, str | None]:
+        info = raw.get("info") or {}
+        if is_trigger:  # ccxt reads only clOrdId, which OKX leaves empty on algo orders
+            return raw.get("id"), raw.get("clientOrderId") or info.get("algoClOrdId") or None
         # ccxt prefers algoId, which an order placed by a fired algo order also carries: the
         # order's own id is ordId; its client id is its algo order's (ours).
-        info = raw.get("info") or {}
         return info.get("ordId") or raw.get("id"), raw.get("clientOrderId") or info.get("algoClOrdId") or None

@@ -17,7 +17,9 @@ MARKET_TYPES = ("SPOT", "FUTURES")
 # The actions callers name. "query" is the conservative catch-all (fetch order, open orders,
 # balance, positions, ticker); the finer ones cost what that one call costs.
 QUERY_ACTIONS = ("fetch_order", "open_orders", "balance", "positions", "ticker")
-ACTIONS = ("order", "algo_order", "query", "markets", "leverage", *QUERY_ACTIONS)
+# "algo_query": look-ups of trigger orders, where an exchange counts them apart (OKX order-algo,
+# orders-algo-pending: 20 / 2 s); elsewhere they cost what the plain look-up costs.
+ACTIONS = ("order", "algo_order", "query", "markets", "leverage", "algo_query", *QUERY_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ RULES: dict[str, dict[str, Rule]] = {
         "instrument_orders": Rule("okx:acct:{account}:inst:{symbol}:orders:2s", 60, 2),
         "account_orders": Rule("okx:acct:{account}:orders:2s", 1000, 2),
         "algo_orders": Rule("okx:acct:{account}:algo:2s", 20, 2),
+        "algo_queries": Rule("okx:acct:{account}:algo-query:2s", 20, 2),
         # In thirds of ccxt's unit (20 per 2 s): order / orders-pending cost 1 (60 / 2 s),
         # set-leverage 3 (20 / 2 s), balance and positions 6 (10 / 2 s).
         "query": Rule("okx:acct:{account}:query:2s", 60, 2),
@@ -134,6 +137,7 @@ COSTS: dict[tuple[str, str], dict[str, dict[str, Cost]]] = {
         "markets": {"ip": 2},  # public/instruments for SPOT and SWAP
         "fetch_order": {"ip": 0, "query": 1},
         "open_orders": {"ip": 0, "query": 1},
+        "algo_query": {"ip": 0, "algo_queries": 1},  # order-algo, orders-algo-pending
         "balance": {"ip": 0, "query": 6},
         "ticker": {"ip": 1},
     },
@@ -143,6 +147,11 @@ COSTS[("OKX", "FUTURES")] = {
     "leverage": {"ip": 0, "query": 3},
     "positions": {"ip": 0, "query": 6},
 }
+
+
+def has_action(exchange: str, market_type: str, action: str) -> bool:
+    """Whether the exchange counts `action` on its own (else callers name the plain action)."""
+    return action in COSTS[(exchange, market_type)]
 
 
 def _check(exchange: str, market_type: str) -> None:

@@ -55,6 +55,16 @@ class InsufficientFunds(OrderRejected):
     pass
 
 
+class MarketRulesStale(OrderRejected):
+    """Refused for an unknown symbol or a price/quantity precision: nothing was placed, and our
+    copy of the exchange's markets may be out of date (a new listing, a changed tick or step)."""
+
+
+class DuplicateOrder(ExchangeError):
+    """The exchange refused our client order id because it already has an order with it (Binance
+    -4116, Bybit 110072, OKX 51016): after a lost answer this means the order exists."""
+
+
 class OrderNotFound(ExchangeError):
     pass
 
@@ -74,6 +84,9 @@ class MarketRules:
     min_amount: Decimal | None
     min_cost: Decimal | None
     contract_size: Decimal = Decimal("1")
+    base: str = ""  # the base coin (BTC of BTC/USDT)
+    taker_fee: Decimal = Decimal("0")  # the taker rate ccxt knows for the market (0.0005 = 0.05 %)
+    max_market_amount: Decimal | None = None  # the largest MARKET quantity (Binance MARKET_LOT_SIZE)
 
 
 @dataclass
@@ -89,6 +102,9 @@ class ExchangeOrder:
     price: Decimal | None = None
     is_trigger: bool = False
     triggered_order_id: str | None = None
+    # Fees charged in the base coin (a spot buy's fee on Binance, Bybit and OKX comes out of the
+    # coin received), in base units; None when the exchange did not say.
+    fee_base: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,46 @@ class Venue:
     # No cancel-all endpoint: list the open orders and cancel each.
     cancel_all_by_listing = False
 
+    # How a refusal that ccxt raises as a plain ExchangeError/InvalidOrder is really meant, told by
+    # fragments of the exchange's raw answer (which ccxt puts in the message).
+    outcome_unknown_markers: tuple[str, ...] = ()  # server trouble: the order may exist
+    duplicate_id_markers: tuple[str, ...] = ()  # our client id is taken: the order exists
+    rate_limit_markers: tuple[str, ...] = ()  # a rate limit ccxt does not know as one
+    stale_market_markers: tuple[str, ...] = ()  # unknown symbol, tick or step: reload markets
+
+    def refusal_kind(self, message: str) -> str | None:
+        """ "outcome_unknown" | "duplicate_id" | "rate_limit" | "stale_market" | None (a refusal)."""
+        for kind, markers in (
+            ("outcome_unknown", self.outcome_unknown_markers),
+            ("duplicate_id", self.duplicate_id_markers),
+            ("rate_limit", self.rate_limit_markers),
+            ("stale_market", self.stale_market_markers),
+        ):
+            if any(marker in message for marker in markers):
+                return kind
+        return None
+
+    # How the account's margin mode reaches the exchange (Venue.margin_mode_*): "symbol" — a call
+    # per symbol before its first order; "order" — carried by every order; "account" — one
+    # account-wide setting, checked against ours.
+    margin_mode_by = "order"
+    # Whether the exchange caps a position's notional per leverage (Binance leverage brackets).
+    leverage_brackets = False
+    # Whether the position mode (one-way / hedge) shows only in the positions listing.
+    position_mode_from_positions = False
+
+    def order_margin_params(self, margin_mode: str) -> dict:
+        """Parameters every futures order carries for the account's margin mode."""
+        return {}
+
+    def margin_mode_unchanged(self, message: str) -> bool:
+        """Whether a refused margin-mode change only says the mode already is what we asked."""
+        return False
+
+    def account_margin_mode(self, raw_mode: str | None) -> str | None:
+        """Our name ("cross" / "isolated") of an account-wide margin mode as ccxt reports it."""
+        return raw_mode
+
     def enter_demo(self, client) -> None:
         """Point a ccxt client at the exchange's demo trading."""
         client.enable_demo_trading(True)
@@ -41,8 +81,13 @@ class Venue:
     def trigger_params(
         self, *, side: str, stop_price: Decimal, reference: Decimal | None, contract: bool
     ) -> dict:
-        """Extra parameters of a trigger order, beyond ccxt's `triggerPrice`."""
-        return {}
+        """The parameters that make a trigger order fire when the price reaches `stop_price` from
+        where it is now (`reference`, the last price, when `needs_reference_price`)."""
+        return {"triggerPrice": float(stop_price)}
+
+    def client_id_params(self, client_order_id: str, *, is_trigger: bool) -> dict:
+        """How an order carries our client order id."""
+        return {"clientOrderId": client_order_id}
 
     def fetch_order_params(self) -> dict:
         return {}

@@ -37,6 +37,9 @@ def stack(django_db_setup, django_db_blocker, simulator_url, tmp_path_factory):
         "WEBHOOK_MAX_BATCH_ORDERS": "50",  # the rate-limit burst test sends 50 orders at once
         # A busy CI machine must not turn a finished answer into a 202: the tests read the results.
         "WEBHOOK_RESPONSE_DEADLINE": "6",
+        # runserver answers each request on a new thread: a persistent connection per thread
+        # would outlive it, and the 200-signal fault run would exhaust PostgreSQL's connections.
+        "CONN_MAX_AGE": "0",
     }
     running = Stack(
         db_url=url, simulator_url=simulator_url, log_dir=tmp_path_factory.mktemp("stack"), extra_env=extra_env
@@ -94,3 +97,18 @@ def make_trader(transactional_db, sim):
         )
 
     return make
+
+
+@pytest.fixture
+def in_process(settings, simulator_url):
+    """Exchange clients built in this process point at the test simulator, and no scheduled sync
+    of a running qcluster races the orders these tests place."""
+    from django_q.models import Schedule
+
+    from accounts.exchange import client as exchange
+
+    settings.EXCHANGE_SIMULATOR_URL = simulator_url
+    Schedule.objects.filter(func="orders.tasks.sync_open_orders").delete()
+    exchange.forget_clients()
+    yield
+    exchange.forget_clients()

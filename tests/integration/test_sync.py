@@ -50,7 +50,8 @@ def _position(order: Order) -> tuple:
 def test_a_limit_order_filled_in_two_parts_ends_filled_and_moves_the_position_by_each_part(
     exchange_name, make_trader, sim, in_process
 ):
-    trader = make_trader(exchange_name, "FUTURES")
+    # 20 % of 10 020 USDT at 100 000, less the taker fee the margin check counts: 0.0200
+    trader = make_trader(exchange_name, "FUTURES", capital=Decimal("10020"))
     account = trader.accounts[0]
     order = place(trader.strategies["my_strategy"], account, "LIMIT", price=100000, qty_per="20")
     assert order.quantity == Decimal("0.02")

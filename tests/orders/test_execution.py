@@ -91,7 +91,7 @@ def test_spot_never_sets_leverage(trader, fake_exchange, sync_tasks, post):
 
 
 def test_a_lost_response_never_yields_a_second_order(trader, fake_exchange, sync_tasks, post, monkeypatch):
-    monkeypatch.setattr("orders.execution.BACKOFF_SECONDS", (0, 0, 0))
+    monkeypatch.setattr("orders.sending.BACKOFF_SECONDS", (0, 0, 0))
     fake_exchange.fail("create_order", ExchangeUnavailable("RequestTimeout: lost"))
     entry = _result(post(_signal(trader)))["results"][0]
     assert entry["success"] is True and entry["status"] == "FILLED"
@@ -102,7 +102,7 @@ def test_a_lost_response_never_yields_a_second_order(trader, fake_exchange, sync
 def test_a_timeout_before_placing_is_retried_once_looked_up(
     trader, fake_exchange, sync_tasks, post, monkeypatch
 ):
-    monkeypatch.setattr("orders.execution.BACKOFF_SECONDS", (0, 0, 0))
+    monkeypatch.setattr("orders.sending.BACKOFF_SECONDS", (0, 0, 0))
     fake_exchange.fail("create_order_before", ExchangeUnavailable("502"), ExchangeUnavailable("502"))
     entry = _result(post(_signal(trader)))["results"][0]
     assert entry["success"] is True
@@ -112,7 +112,7 @@ def test_a_timeout_before_placing_is_retried_once_looked_up(
 def test_an_order_whose_fate_stays_unknown_stays_processing(
     trader, fake_exchange, sync_tasks, post, monkeypatch
 ):
-    monkeypatch.setattr("orders.execution.BACKOFF_SECONDS", (0, 0, 0))
+    monkeypatch.setattr("orders.sending.BACKOFF_SECONDS", (0, 0, 0))
     fake_exchange.fail("create_order_before", *[ExchangeUnavailable("down")] * 3)
     fake_exchange.fail("find_order", *[ExchangeUnavailable("down")] * 3)
     response = post(_signal(trader))
@@ -122,7 +122,7 @@ def test_an_order_whose_fate_stays_unknown_stays_processing(
 
 
 def test_a_rate_limit_refusal_waits_and_resends(trader, fake_exchange, sync_tasks, post, monkeypatch):
-    monkeypatch.setattr("orders.execution.BACKOFF_SECONDS", (0, 0, 0))
+    monkeypatch.setattr("orders.sending.BACKOFF_SECONDS", (0, 0, 0))
     fake_exchange.fail("create_order_before", RateLimited("429", retry_after=0.01))
     assert _result(post(_signal(trader)))["results"][0]["success"] is True
     assert len(fake_exchange.placed()) == 1
@@ -131,7 +131,7 @@ def test_a_rate_limit_refusal_waits_and_resends(trader, fake_exchange, sync_task
 def test_one_accounts_failure_leaves_the_others_successful(
     trader, fake_exchange, sync_tasks, post, monkeypatch
 ):
-    monkeypatch.setattr("orders.execution.BACKOFF_SECONDS", (0, 0, 0))
+    monkeypatch.setattr("orders.sending.BACKOFF_SECONDS", (0, 0, 0))
     second = factories.account(trader.user, label="Second", exchange="BINANCE")
     factories.link(trader.strategies["my_strategy"], second)
     fake_exchange.fail("create_order_before", *[ExchangeUnavailable("5xx")] * 3, account_id=second.pk)
