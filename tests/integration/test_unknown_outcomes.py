@@ -6,6 +6,7 @@ account's bad key is an authentication failure; OKX 50061 is waited out."""
 import time
 
 import pytest
+from django.utils import timezone
 
 from accounts.exchange.types import AuthenticationFailed
 from orders.models import Order
@@ -152,6 +153,7 @@ def test_the_sweeper_rejects_an_absent_order_only_a_resend_wait_after_its_last_c
         side="buy",
         order_type="MARKET",
         qty_per=10,
+        submitted_at=timezone.now(),  # the create left (a never-sent order is EXPIRED instead)
     )
     orders_sync(account_ids=[account.pk])
     order.refresh_from_db()
