@@ -20,7 +20,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=300)
     args = parser.parse_args()
-    with start_simulator() as url:
+    with start_simulator(rate_limits="off") as url:  # the floor is the loop itself, unpaced
         sim = SimControl(url)
         sim.price("BTCUSDT", "110000")
         key, secret = "fk" + uuid.uuid4().hex, "fs" + uuid.uuid4().hex
