@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from dashboard.rollup import rollup_missing
+
 
 def rollup_recent() -> str:
-    from dashboard.rollup import rollup_missing
-
     rolled = rollup_missing(since=timezone.now() - timedelta(days=7))
     return f"rolled {rolled} hour(s)"

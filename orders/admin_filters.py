@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Exchange, ExchangeAccount
 from orders.error_kinds import KINDS, OTHER, error_kind_q
+from orders.models import Order
 
 
 def _prefix(path: str) -> str:
@@ -62,8 +63,6 @@ def error_kind_filter(path: str = ""):
                 return queryset.filter(error_kind_q(self.value()))
             # "has an order of this kind": a subquery, since the kinds' exclusions must hold for
             # the same order, not for any order of the row.
-            from orders.models import Order
-
             ids = Order.objects.filter(error_kind_q(self.value())).values("webhook_log_id")
             return queryset.filter(pk__in=ids)
 

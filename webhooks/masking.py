@@ -5,6 +5,7 @@ escaped on the way, so whatever reaches the row can be saved."""
 
 import re
 
+from webhooks.normalize import normalize_key
 from webhooks.structure import safe_text
 from webhooks.tokens import token_mask
 
@@ -39,8 +40,6 @@ def mask_value(value, secrets: frozenset[str] = frozenset()):
 
 def secrets_of(value) -> frozenset[str]:
     """The token(s) a caller sent: non-empty string values of top-level token keys."""
-    from webhooks.normalize import normalize_key
-
     if not isinstance(value, dict):
         return frozenset()
     found = set()
