@@ -24,7 +24,7 @@ from accounts.exchange.types import (
 )
 from accounts.models import AccountSymbolSetting
 from orders import guard
-from orders.lifecycle import order_update
+from orders.lifecycle import order_stage, order_update
 from orders.models import Order, OrderStatus, OrderType, Position
 from orders.positions import open_symbols, position_quantity
 from orders.sending import SOURCE, order_send
@@ -59,8 +59,10 @@ def account_orders_execute(*, job, still_ours=None) -> dict:
         .order_by("order_index")
     )
     context = AccountContext.of(orders[0]) if orders else None
+    if job.attempts > 1:  # the earlier attempt wrote nothing before its creates: any may have left
+        orders = [_possibly_sent(order, job) for order in orders]
     try:
-        client = exchange.client_for(job.account)
+        client = exchange.client_for(orders[0].account if orders else job.account)
     except Exception as error:  # decryption or configuration: nothing can be sent
         logger.exception("account %s: cannot build exchange client", job.account_id)
         _reject_rest(
@@ -82,6 +84,17 @@ def account_orders_execute(*, job, still_ours=None) -> dict:
             _reject_rest(orders[position:], _("인증 실패: %(error)s") % {"error": error})
             break
     return context.stages() if context else {}
+
+
+def _possibly_sent(order: Order, job) -> Order:
+    """A resumed job's unsettled order: written as possibly sent (`submitted_at`) before
+    anything else, so that this attempt, a later one and the order sweeper all look it up by
+    client order id before they send it again or call it unsent."""
+    if order.status != OrderStatus.PROCESSING or order.submitted_at is not None:
+        return order
+    return order_update(
+        order=order, source=SOURCE, submitted_at=job.started_at or timezone.now(), detail="resumed"
+    )
 
 
 def _reject_rest(orders, message: str) -> None:
@@ -211,7 +224,7 @@ def _place(client, order: Order, context: AccountContext, *, look_first: bool) -
             "coin": rules.base,
         }
         logger.info("order %s: %s", order.client_order_id, note)
-        order = order_update(order=order, source=SOURCE, note=note)
+        order = order_stage(order=order, note=note)
     request = OrderRequest(
         symbol=order.symbol,
         market_type=order.market_type,
@@ -224,9 +237,9 @@ def _place(client, order: Order, context: AccountContext, *, look_first: bool) -
         reduce_only=sized.reduce_only,
         reference_price=last_price,
     )
-    order = order_update(
+    # Staged, not written: the create's outcome is written with them (lifecycle.order_stage).
+    order = order_stage(
         order=order,
-        source=SOURCE,
         quantity=sized.quantity,
         reduce_only=sized.reduce_only,
         price=request.price if request.price is not None else order.price,
@@ -255,10 +268,13 @@ def _ensure_leverage(client, order: Order, link, context: AccountContext) -> Non
 
 
 def _check_bracket(client, order: Order, link, sized) -> None:
-    """Refuse up front what the leverage bracket would (Binance -2027): the account's position
-    after this order, at the sizing price, above the cap of the link's leverage."""
+    """Refuse up front what the leverage bracket would (Binance -2027): an order above the cap
+    of the link's leverage on its own, unless it reduces the account's position below it."""
     cap = client.max_position_notional(order.symbol, link.leverage)
-    if cap is None:
+    if cap is None or sized.quantity * sized.sizing_price <= cap:
+        # Within the cap on its own: what it adds to the account's position is the exchange's to
+        # judge (-2027, nothing placed). Asking for the position first would put a positions
+        # request between every futures signal and its order.
         return
     net = client.net_position(order.symbol)
     after = abs(net + (sized.quantity if order.side == "buy" else -sized.quantity))

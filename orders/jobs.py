@@ -11,11 +11,14 @@ from django.utils.translation import gettext as _
 from django_q.conf import Conf
 from django_q.tasks import async_task
 
+from accounts.exchange import client as exchange
+from orders import notices
 from orders.cancellation import account_cancel_execute
 from orders.events import job_finished
 from orders.execution import account_orders_execute
 from orders.guard import order_expire
 from orders.leases import LeaseKeeper, job_claim, lease_lapsed
+from orders.lifecycle import order_record_exchange_state
 from orders.models import AccountJob, Order, OrderEvent, OrderStatus
 
 logger = logging.getLogger(__name__)
@@ -24,11 +27,11 @@ logger = logging.getLogger(__name__)
 def job_run(*, job_id: int) -> dict:
     """Run the job, or resume it when its last worker died (orders/leases.py). A job that is
     running elsewhere or finished is left alone, so a task delivered twice does nothing more."""
-    attempt = job_claim(job_id=job_id)  # one conditional UPDATE: only one delivery can win it
-    if attempt is None:
+    job = job_claim(job_id=job_id)  # one conditional UPDATE: only one delivery can win it
+    if job is None:
         logger.warning("job %s was already claimed; not running it again", job_id)
         return {"skipped": True}
-    job = AccountJob.objects.select_related("account", "strategy").get(pk=job_id)
+    attempt = job.attempts
     # The job row is written in the webhook's own transaction: its age is the queueing delay.
     logger.info(
         "job %s (%s, account %s) %s %.1f ms after its webhook arrived",
@@ -56,7 +59,9 @@ def job_run(*, job_id: int) -> dict:
     AccountJob.objects.filter(pk=job_id, attempts=attempt).update(
         state=state, error=error, result=result, finished_at=timezone.now(), lease_until=None, **stages
     )
-    # Whoever follows the job's signal hears that it ended (webhooks closes a log answered 202).
+    # The webhook request waiting for it wakes; whoever follows the job's signal hears that it
+    # ended (webhooks closes a log answered 202).
+    notices.job_finished_notify(log_id=job.webhook_log_id, job_id=job_id)
     job_finished.send(sender=AccountJob, job_id=job_id, webhook_log_id=job.webhook_log_id)
     return result or {"state": state}
 
@@ -101,12 +106,35 @@ def _close_exhausted(job: AccountJob) -> None:
     if not closed:
         return
     logger.warning("job %s closed as failed after %s attempts", job.pk, job.attempts)
+    notices.job_finished_notify(log_id=job.webhook_log_id, job_id=job.pk)
     job_finished.send(sender=AccountJob, job_id=job.pk, webhook_log_id=job.webhook_log_id)
-    unsent = Order.objects.filter(
+    # Creates are not written before they leave (lifecycle.order_stage): an order with no
+    # `submitted_at` may still have reached the exchange, so it is looked up before it expires.
+    # Every attempt's lease has lapsed, so any create is old enough for "no such order" to hold.
+    maybe_unsent = Order.objects.filter(
         webhook_log_id=job.webhook_log_id,
         account_id=job.account_id,
         status=OrderStatus.PROCESSING,
         submitted_at__isnull=True,
-    )
-    for order in unsent:
+    ).select_related("account")
+    for order in maybe_unsent:
+        _settle_unsent(order, message)
+
+
+def _settle_unsent(order: Order, message: str) -> None:
+    try:
+        state = exchange.client_for(order.account).find_order(
+            symbol=order.symbol,
+            market_type=order.market_type,
+            client_order_id=order.client_order_id,
+            is_trigger=order.is_trigger,
+        )
+    except Exception as error:  # cannot tell: the order sweeper looks again, by client id
+        logger.warning("order %s: lookup before closing failed: %s", order.client_order_id, error)
+        return
+    if state is None:
         order_expire(order=order, message=message, source=OrderEvent.Source.SWEEPER)
+    else:
+        order_record_exchange_state(
+            order=order, state=state, source=OrderEvent.Source.SWEEPER, detail="found by client order id"
+        )

@@ -12,8 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 
 from orders.models import AccountJob
@@ -29,23 +28,43 @@ def lease_lapsed(now):
     )
 
 
-def job_claim(*, job_id: int) -> int | None:
+def job_claim(*, job_id: int) -> AccountJob | None:
     """Claim a queued job, or a running one whose lease lapsed, while attempts remain. Returns
-    the attempt number now held, or None when the job is someone else's or finished."""
+    the job as claimed (its `attempts` is the attempt now held), or None when the job is someone
+    else's or finished.
+
+    One statement, UPDATE … RETURNING: the claim is the first thing every job does, on the path
+    between a webhook and its order, and the ORM's update() returns a count only (a second query
+    would read back what the UPDATE already had)."""
     now = timezone.now()
-    claimed = (
-        AccountJob.objects.filter(Q(state=AccountJob.State.QUEUED) | lease_lapsed(now), pk=job_id)
-        .filter(attempts__lt=settings.JOB_MAX_ATTEMPTS)
-        .update(
-            state=AccountJob.State.RUNNING,
-            lease_until=now + timedelta(seconds=settings.JOB_LEASE_SECONDS),
-            attempts=F("attempts") + 1,
-            started_at=Coalesce("started_at", now),
-        )
+    adapt = connection.ops.adapt_datetimefield_value
+    table = connection.ops.quote_name(AccountJob._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in AccountJob._meta.concrete_fields)
+    State = AccountJob.State
+    # lease_lapsed() in SQL: queued, or running with a lapsed lease.
+    # The table and column names come from the model, never from input; the values are parameters.
+    sql = (
+        f"UPDATE {table} SET state = %s, lease_until = %s, attempts = attempts + 1, "  # noqa: S608
+        "started_at = COALESCE(started_at, %s) "
+        "WHERE id = %s AND attempts < %s AND (state = %s OR (state = %s AND "
+        "(lease_until < %s OR (lease_until IS NULL AND started_at < %s)))) "
+        f"RETURNING {columns}"
     )
-    if not claimed:
-        return None
-    return AccountJob.objects.values_list("attempts", flat=True).get(pk=job_id)
+    lapse = timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    params = [
+        State.RUNNING,
+        adapt(now + lapse),
+        adapt(now),
+        job_id,
+        settings.JOB_MAX_ATTEMPTS,
+        State.QUEUED,
+        State.RUNNING,
+        adapt(now),
+        adapt(now - lapse),
+    ]
+    # raw() turns the returned row into a model with the fields' own converters (JSON, dates).
+    claimed = list(AccountJob.objects.raw(sql, params))
+    return claimed[0] if claimed else None
 
 
 def job_lease_renew(*, job_id: int, attempt: int) -> bool:

@@ -10,11 +10,28 @@ from orders.positions import position_apply_fills
 _GUARDED_FIELDS = {"position_applied_quantity", "position_applied_cost"}
 
 
+def order_stage(*, order: Order, **fields) -> Order:
+    """Set `fields` on the order now and write them with its next order_update, not before.
+
+    What a worker decides just before a create (size, rounded prices, `submitted_at`) is staged:
+    a write there would sit between the webhook and the exchange for no safety. A worker that
+    dies after its create but before any write leaves the order PROCESSING with no
+    `submitted_at`; the job's next attempt treats every such order as possibly sent (it looks
+    it up by client order id before anything else), and so does the order sweeper."""
+    for name, value in fields.items():
+        setattr(order, name, value)
+    order._staged = {**getattr(order, "_staged", {}), **fields}
+    return order
+
+
 def order_update(
     *, order: Order, source: str, status: str | None = None, detail: str = "", **fields
 ) -> Order:
-    """Save `fields` and `status` on the order; record an event when status or fill changed."""
+    """Save `fields` and `status` on the order (with what order_stage staged); record an event
+    when status or fill changed."""
     before_status, before_filled = order.status, order.filled_quantity
+    fields = {**getattr(order, "_staged", {}), **fields}
+    order._staged = {}
     if status:
         order.status = status
     for name, value in fields.items():

@@ -4,11 +4,10 @@ import logging
 import time
 
 from django.db import transaction
-from django_q.brokers import get_broker
 from django_q.brokers.redis_broker import Redis as RedisBroker
 from django_q.tasks import async_task
 
-from orders import guard
+from orders import guard, notices
 from orders.client_ids import client_order_id
 from orders.intent import CancelIntent, OrderIntent
 from orders.models import AccountJob, Order, OrderEvent
@@ -126,7 +125,7 @@ def _enqueue_on_commit(jobs: list[AccountJob], log_id: int) -> None:
 
     def enqueue():
         started = time.monotonic()
-        batch = _BatchingBroker(get_broker())
+        batch = _BatchingBroker(notices.broker())
         for job_id in job_ids:
             async_task("orders.tasks.run_account_job", job_id, group=f"log-{log_id}", broker=batch)
         batch.flush()
@@ -140,10 +139,15 @@ def _enqueue_on_commit(jobs: list[AccountJob], log_id: int) -> None:
     transaction.on_commit(enqueue)
 
 
-def jobs_wait(*, job_ids: list[int], started: float, deadline: float) -> list[AccountJob]:
+def jobs_wait(
+    *, job_ids: list[int], started: float, deadline: float, log_id: int | None = None
+) -> list[AccountJob]:
     """Wait until all the jobs have finished or `deadline` (a time.monotonic() value) has come,
-    then load them. Polling asks only how many are unfinished: a 100-account fan-out must not
-    reload 100 rows every few milliseconds on the web's CPU."""
+    then load them. With Redis the jobs' finished notices wake the wait (orders/notices.py);
+    otherwise polling asks only how many are unfinished: a 100-account fan-out must not reload
+    100 rows every few milliseconds on the web's CPU."""
+    if log_id is not None and notices.available():
+        return _wait_for_notices(job_ids, log_id, deadline)
     pending = AccountJob.objects.filter(pk__in=job_ids).exclude(
         state__in=[AccountJob.State.DONE, AccountJob.State.FAILED]
     )
@@ -154,4 +158,26 @@ def jobs_wait(*, job_ids: list[int], started: float, deadline: float) -> list[Ac
         time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
         if len(job_ids) > FEW_ACCOUNTS or time.monotonic() - started > 0.3:
             delay = min(delay * 1.5, 0.05)
+    return _jobs_load(job_ids)
+
+
+def _wait_for_notices(job_ids: list[int], log_id: int, deadline: float) -> list[AccountJob]:
+    """Read the jobs once every job has sent its notice, or when CHECK_SECONDS pass without
+    one (a notice can be lost: the database decides), until they are all finished."""
+    heard = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if heard >= len(job_ids) or remaining <= 0:
+            jobs = _jobs_load(job_ids)
+            if remaining <= 0 or all(job.finished for job in jobs):
+                notices.notices_forget(log_id=log_id)
+                return jobs
+            heard = sum(1 for job in jobs if job.finished)  # a stale notice: count anew
+        if notices.notice_wait(log_id=log_id, timeout=min(remaining, notices.CHECK_SECONDS)):
+            heard += 1
+        else:
+            heard = len(job_ids)  # no notice for a while: look in the database
+
+
+def _jobs_load(job_ids: list[int]) -> list[AccountJob]:
     return list(AccountJob.objects.filter(pk__in=job_ids).select_related("account").order_by("id"))

@@ -191,17 +191,18 @@ def cancel_report(*, log, jobs) -> tuple[int, dict, str | None]:
     return status, result, final_status
 
 
-def _wait(job_ids: list[int], started: float) -> list[AccountJob]:
-    return jobs_wait(job_ids=job_ids, started=started, deadline=started + settings.WEBHOOK_RESPONSE_DEADLINE)
+def _wait(log, job_ids: list[int], started: float) -> list[AccountJob]:
+    deadline = started + settings.WEBHOOK_RESPONSE_DEADLINE
+    return jobs_wait(job_ids=job_ids, started=started, deadline=deadline, log_id=log.pk)
 
 
 def signal_collect(*, log, signal, job_ids, started, skipped_accounts=0) -> tuple[int, dict, str | None]:
     """Wait for the signal's jobs within the response deadline, then build the guide's response.
     Returns (HTTP status, result, log status or None while some accounts are still running)."""
-    jobs = _wait(job_ids, started)
+    jobs = _wait(log, job_ids, started)
     orders = list(Order.objects.filter(webhook_log=log).order_by("account_id", "order_index"))
     return signal_report(log=log, signal=signal, jobs=jobs, orders=orders, skipped_accounts=skipped_accounts)
 
 
 def cancel_collect(*, log, job_ids, started) -> tuple[int, dict, str | None]:
-    return cancel_report(log=log, jobs=_wait(job_ids, started))
+    return cancel_report(log=log, jobs=_wait(log, job_ids, started))
