@@ -3,5 +3,5 @@
 from django.dispatch import Signal
 
 # Sent when an account job has ended (done, failed, or closed by the sweeper) with
-# `job_id` and `webhook_log_id` (None for jobs not started by a webhook).
+# `job_id`, `webhook_log_id` (None for jobs not started by a webhook) and the job's `created_at`.
 job_finished = Signal()

@@ -10,7 +10,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,8 +23,9 @@ from accounts.exchange.types import (
 )
 from accounts.models import AccountSymbolSetting
 from orders import guard
+from orders.job_orders import job_orders
 from orders.lifecycle import order_stage, order_update
-from orders.models import Order, OrderStatus, OrderType, Position
+from orders.models import Order, OrderStatus, OrderType
 from orders.positions import open_symbols, position_quantity
 from orders.sending import SOURCE, order_send
 from orders.sizing import SizingInput, round_price, size_order
@@ -41,23 +41,7 @@ def account_orders_execute(*, job, still_ours=None) -> dict:
     # What sizing and leverage need comes with the orders, in one round trip: the position at
     # the start of the job (a batch's legs are shares of the same position: their qty_per add up
     # to at most 100) and the leverage last set on the exchange.
-    setting = AccountSymbolSetting.objects.filter(
-        account_id=OuterRef("account_id"), symbol=OuterRef("symbol")
-    )
-    orders = list(
-        Order.objects.filter(webhook_log_id=job.webhook_log_id, account_id=job.account_id)
-        .select_related("link", "account")
-        .annotate(
-            position_at_start=Subquery(
-                Position.objects.filter(link_id=OuterRef("link_id"), symbol=OuterRef("symbol")).values(
-                    "quantity"
-                )[:1]
-            ),
-            leverage_on_exchange=Subquery(setting.values("leverage")[:1]),
-            margin_on_exchange=Subquery(setting.values("margin_mode")[:1]),
-        )
-        .order_by("order_index")
-    )
+    orders = job_orders(webhook_log_id=job.webhook_log_id, account_id=job.account_id)
     context = AccountContext.of(orders[0]) if orders else None
     if job.attempts > 1:  # the earlier attempt wrote nothing before its creates: any may have left
         orders = [_possibly_sent(order, job) for order in orders]

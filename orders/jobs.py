@@ -62,7 +62,9 @@ def job_run(*, job_id: int) -> dict:
     # The webhook request waiting for it wakes; whoever follows the job's signal hears that it
     # ended (webhooks closes a log answered 202).
     notices.job_finished_notify(log_id=job.webhook_log_id, job_id=job_id)
-    job_finished.send(sender=AccountJob, job_id=job_id, webhook_log_id=job.webhook_log_id)
+    job_finished.send(
+        sender=AccountJob, job_id=job_id, webhook_log_id=job.webhook_log_id, created_at=job.created_at
+    )
     return result or {"state": state}
 
 
@@ -107,7 +109,9 @@ def _close_exhausted(job: AccountJob) -> None:
         return
     logger.warning("job %s closed as failed after %s attempts", job.pk, job.attempts)
     notices.job_finished_notify(log_id=job.webhook_log_id, job_id=job.pk)
-    job_finished.send(sender=AccountJob, job_id=job.pk, webhook_log_id=job.webhook_log_id)
+    job_finished.send(
+        sender=AccountJob, job_id=job.pk, webhook_log_id=job.webhook_log_id, created_at=job.created_at
+    )
     # Creates are not written before they leave (lifecycle.order_stage): an order with no
     # `submitted_at` may still have reached the exchange, so it is looked up before it expires.
     # Every attempt's lease has lapsed, so any create is old enough for "no such order" to hold.

@@ -13,6 +13,9 @@ from webhooks import reports
 from webhooks.models import WebhookLog
 
 UNFINISHED = [AccountJob.State.QUEUED, AccountJob.State.RUNNING]
+# A job that ends this soon after it was written (in the webhook's transaction) ends before the
+# webhook's deadline, with a second to spare: the webhook reads it and answers with it.
+WAITING_MARGIN_SECONDS = 1.0
 
 
 def log_finalize(*, log_id: int) -> None:
@@ -52,11 +55,14 @@ def logs_finalize_pending() -> int:
     return len(ids)
 
 
-def on_job_finished(sender, *, webhook_log_id=None, **kwargs) -> None:
+def on_job_finished(sender, *, webhook_log_id=None, created_at=None, **kwargs) -> None:
     """`orders.events.job_finished`: close the log when the webhook has answered 202 (or died
     before answering, its deadline long past); otherwise its answer sets the status."""
     if webhook_log_id is None:
         return
+    waiting = timedelta(seconds=settings.WEBHOOK_RESPONSE_DEADLINE - WAITING_MARGIN_SECONDS)
+    if created_at is not None and timezone.now() < created_at + waiting:
+        return  # the webhook is still waiting for its jobs: its answer sets the status (no query)
     gone_before = timezone.now() - timedelta(seconds=settings.WEBHOOK_RESPONSE_DEADLINE + 5)
     answered = Q(http_status=202) | Q(http_status__isnull=True, received_at__lt=gone_before)
     if WebhookLog.objects.filter(answered, pk=webhook_log_id, status=WebhookLog.Status.RECEIVED).exists():
