@@ -23,10 +23,10 @@ from accounts.exchange.types import (
 )
 from accounts.models import AccountSymbolSetting
 from orders import guard
-from orders.job_orders import job_orders
 from orders.lifecycle import order_stage, order_update
 from orders.models import Order, OrderStatus, OrderType
 from orders.positions import open_symbols, position_quantity
+from orders.reads import job_orders
 from orders.sending import SOURCE, order_send
 from orders.sizing import SizingInput, round_price, size_order
 

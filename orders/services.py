@@ -7,7 +7,7 @@ from django.db import transaction
 from django_q.brokers.redis_broker import Redis as RedisBroker
 from django_q.tasks import async_task
 
-from orders import guard, notices
+from orders import guard, notices, reads
 from orders.client_ids import client_order_id
 from orders.intent import CancelIntent, OrderIntent
 from orders.models import AccountJob, Order, OrderEvent
@@ -158,7 +158,7 @@ def jobs_wait(
         time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
         if len(job_ids) > FEW_ACCOUNTS or time.monotonic() - started > 0.3:
             delay = min(delay * 1.5, 0.05)
-    return _jobs_load(job_ids)
+    return _jobs_load(job_ids, log_id)
 
 
 def _wait_for_notices(job_ids: list[int], log_id: int, deadline: float) -> list[AccountJob]:
@@ -168,7 +168,7 @@ def _wait_for_notices(job_ids: list[int], log_id: int, deadline: float) -> list[
     while True:
         remaining = deadline - time.monotonic()
         if heard >= len(job_ids) or remaining <= 0:
-            jobs = _jobs_load(job_ids)
+            jobs = _jobs_load(job_ids, log_id)
             if remaining <= 0 or all(job.finished for job in jobs):
                 notices.notices_forget(log_id=log_id)
                 return jobs
@@ -179,5 +179,7 @@ def _wait_for_notices(job_ids: list[int], log_id: int, deadline: float) -> list[
             heard = len(job_ids)  # no notice for a while: look in the database
 
 
-def _jobs_load(job_ids: list[int]) -> list[AccountJob]:
+def _jobs_load(job_ids: list[int], log_id: int | None = None) -> list[AccountJob]:
+    if log_id is not None:  # the log's jobs are these jobs: one precompiled read (orders/reads.py)
+        return reads.log_jobs(webhook_log_id=log_id)
     return list(AccountJob.objects.filter(pk__in=job_ids).select_related("account").order_by("id"))

@@ -17,9 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.models import ExchangeAccount
 from orders import services as order_services
 from orders.intent import CancelIntent, Leg, OrderIntent
 from strategies.models import Strategy, StrategyAccount
+from tradingsite.rows import JoinedSelect, Part
 from webhooks import errors, reports
 from webhooks.failures import webhook_fail
 from webhooks.log_rows import log_seal, printable
@@ -81,9 +83,9 @@ def _receive(request: Request, log: WebhookLog, started: float, throttle, addres
     if token is None:
         raise errors.invalid_token()
     log.token, log.owner = token, token.owner
-    strategy = _strategy(token, signal)
+    strategy, links = _strategy_links(token, signal)
     log.strategy = strategy
-    links, skipped = _links(strategy, signal)
+    links, skipped = _links(strategy, links, signal)
     if signal.action == "cancel_all_orders":
         return _accept_cancel(log, strategy, links, signal, started)
     return _accept_orders(log, strategy, links, signal, started, skipped)
@@ -158,29 +160,44 @@ def masked_payload(payload: dict) -> dict:
     return masked
 
 
-def _strategy(token: WebhookToken, signal: Signal) -> Strategy:
-    strategy = Strategy.objects.filter(
-        owner=token.owner, group_name=signal.group_name, is_active=True
-    ).first()
-    if strategy is None:
+# The strategy and its usable links in one read (tradingsite/rows.py: no ORM compile per
+# request). A strategy without usable links comes back as one row with no link.
+_STRATEGY_LINKS = JoinedSelect(
+    Part("st", Strategy),
+    Part("l", StrategyAccount),
+    Part("a", ExchangeAccount),
+    tables=(
+        "{st} st LEFT JOIN {l} l ON l.strategy_id = st.id AND l.is_active = %s "
+        "LEFT JOIN {a} a ON a.id = l.account_id AND a.is_active = %s"
+    ),
+    where="st.owner_id = %s AND st.group_name = %s AND st.is_active = %s ORDER BY st.id, l.id",
+)
+
+
+def _strategy_links(token: WebhookToken, signal: Signal) -> tuple[Strategy, list[StrategyAccount]]:
+    rows = _STRATEGY_LINKS.fetch([True, True, token.owner_id, signal.group_name, True])
+    if not rows:
         raise errors.strategy_not_found(signal.group_name)
+    strategy = rows[0]["st"]
     if (
         signal.market_type
         and signal.action != "cancel_all_orders"
         and signal.market_type != strategy.market_type
     ):
         raise errors.market_type_mismatch(signal.market_type, strategy.market_type)
-    return strategy
+    links = []
+    for row in rows:
+        if row["st"].pk == strategy.pk and row["l"] is not None and row["a"] is not None:
+            row["l"].account, row["l"].strategy = row["a"], strategy
+            links.append(row["l"])
+    return strategy, links
 
 
-def _links(strategy: Strategy, signal: Signal) -> tuple[list[StrategyAccount], int]:
+def _links(
+    strategy: Strategy, links: list[StrategyAccount], signal: Signal
+) -> tuple[list[StrategyAccount], int]:
     """The active links that execute this signal, and how many others were skipped (another
     exchange)."""
-    links = list(
-        StrategyAccount.objects.filter(strategy=strategy, is_active=True, account__is_active=True)
-        .select_related("account")
-        .order_by("id")
-    )
     # Defence in depth: the models refuse a link across owners, but a raw update could make one.
     crossing = [link for link in links if link.account.owner_id != strategy.owner_id]
     if crossing:

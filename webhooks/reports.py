@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from orders.models import AccountJob, Order, OrderStatus, OrderType
+from orders.reads import log_orders
 from orders.services import jobs_wait
 
 SUCCESSFUL = {OrderStatus.PENDING, OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED}
@@ -200,7 +201,7 @@ def signal_collect(*, log, signal, job_ids, started, skipped_accounts=0) -> tupl
     """Wait for the signal's jobs within the response deadline, then build the guide's response.
     Returns (HTTP status, result, log status or None while some accounts are still running)."""
     jobs = _wait(log, job_ids, started)
-    orders = list(Order.objects.filter(webhook_log=log).order_by("account_id", "order_index"))
+    orders = log_orders(webhook_log_id=log.pk)
     return signal_report(log=log, signal=signal, jobs=jobs, orders=orders, skipped_accounts=skipped_accounts)
 
 

@@ -1,11 +1,14 @@
 """Webhook token lifecycle: create, rotate, revoke, authenticate."""
 
+import functools
 import logging
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from tradingsite.rows import JoinedSelect, Part
 from webhooks.models import WebhookToken
 from webhooks.tokens import digests_match, token_digest, token_generate, token_lookup_prefix
 
@@ -50,13 +53,28 @@ def token_revoke(*, token: WebhookToken) -> None:
         token.save(update_fields=["revoked_at"])
 
 
+@functools.cache
+def _token_select() -> JoinedSelect:
+    """Tokens sharing a prefix, with their owners: one precompiled read per webhook
+    (tradingsite/rows.py). Built on first use: the user model is known once apps are loaded."""
+    return JoinedSelect(
+        Part("t", WebhookToken),
+        Part("u", get_user_model()),
+        tables="{t} t JOIN {u} u ON u.id = t.owner_id",
+        where="t.prefix = %s",
+    )
+
+
 def token_authenticate(*, raw: str) -> WebhookToken | None:
     """The usable token whose digest matches `raw` (constant-time compare), or None."""
     if not isinstance(raw, str) or not raw or len(raw) > 200:
         return None
     now = timezone.now()
     found = None
-    candidates = list(WebhookToken.objects.filter(prefix=token_lookup_prefix(raw)).select_related("owner"))
+    candidates = []
+    for row in _token_select().fetch([token_lookup_prefix(raw)]):
+        row["t"].owner = row["u"]
+        candidates.append(row["t"])
     # The same digest work whether or not the prefix matched a row: only the lookup's own
     # (index) time still differs, and all it can reveal is a 12-character prefix match.
     for candidate in candidates or [None]:

@@ -1,0 +1,65 @@
+"""The reads on the path from a webhook to its orders and back, each one SELECT written once per
+process (tradingsite/rows.py). A job's orders with their link and account, the position and the
+leverage last set: the equivalent ORM query cost about 40% of a job's CPU, 2.9 ms against
+0.35 ms here (README "Profile"). A webhook's jobs and orders, for its answer.
+"""
+
+from accounts.models import AccountSymbolSetting, ExchangeAccount
+from orders.models import AccountJob, Order, Position
+from strategies.models import StrategyAccount
+from tradingsite.rows import JoinedSelect, Part
+
+_SELECT = JoinedSelect(
+    Part("o", Order),
+    Part("l", StrategyAccount),
+    Part("a", ExchangeAccount),
+    Part("p", Position, ("quantity",)),
+    Part("s", AccountSymbolSetting, ("leverage", "margin_mode")),
+    tables=(
+        "{o} o LEFT JOIN {l} l ON l.id = o.link_id JOIN {a} a ON a.id = o.account_id "
+        "LEFT JOIN {p} p ON p.link_id = o.link_id AND p.symbol = o.symbol "
+        "LEFT JOIN {s} s ON s.account_id = o.account_id AND s.symbol = o.symbol"
+    ),
+    where="o.webhook_log_id = %s AND o.account_id = %s",
+)
+
+
+def job_orders(*, webhook_log_id: int, account_id: int) -> list[Order]:
+    """The job's orders in sequence, each with `link` (None when deleted), `account`,
+    `position_at_start`, `leverage_on_exchange` and `margin_on_exchange` set."""
+    orders, account = [], None
+    for row in _SELECT.fetch([webhook_log_id, account_id], suffix=" ORDER BY o.order_index"):
+        order = row["o"]
+        account = account or row["a"]  # one account per job: one instance for all its orders
+        order.account = account
+        if row["l"] is not None:  # a deleted link leaves its orders (SET_NULL)
+            order.link = row["l"]
+        order.position_at_start = row["p.quantity"]
+        order.leverage_on_exchange = row["s.leverage"]
+        order.margin_on_exchange = row["s.margin_mode"]
+        orders.append(order)
+    return orders
+
+
+_LOG_JOBS = JoinedSelect(
+    Part("j", AccountJob),
+    Part("a", ExchangeAccount),
+    tables="{j} j JOIN {a} a ON a.id = j.account_id",
+    where="j.webhook_log_id = %s",
+)
+_LOG_ORDERS = JoinedSelect(Part("o", Order), tables="{o} o", where="o.webhook_log_id = %s")
+
+
+def log_jobs(*, webhook_log_id: int) -> list[AccountJob]:
+    """The webhook's account jobs by id, each with its `account`."""
+    jobs = []
+    for row in _LOG_JOBS.fetch([webhook_log_id], suffix=" ORDER BY j.id"):
+        row["j"].account = row["a"]
+        jobs.append(row["j"])
+    return jobs
+
+
+def log_orders(*, webhook_log_id: int) -> list[Order]:
+    """The webhook's orders by account, then leg."""
+    rows = _LOG_ORDERS.fetch([webhook_log_id], suffix=" ORDER BY o.account_id, o.order_index")
+    return [row["o"] for row in rows]
