@@ -23,6 +23,7 @@ from accounts.exchange.types import (
 )
 from accounts.models import AccountSymbolSetting
 from orders import guard
+from orders.leases import earlier_attempt_gone_before
 from orders.lifecycle import order_stage, order_update
 from orders.models import Order, OrderStatus, OrderType
 from orders.positions import open_symbols, position_quantity
@@ -43,7 +44,9 @@ def account_orders_execute(*, job, still_ours=None) -> dict:
     # to at most 100) and the leverage last set on the exchange.
     orders = job_orders(webhook_log_id=job.webhook_log_id, account_id=job.account_id)
     context = AccountContext.of(orders[0]) if orders else None
+    sent_before = None
     if job.attempts > 1:  # the earlier attempt wrote nothing before its creates: any may have left
+        sent_before = earlier_attempt_gone_before(timezone.now())
         orders = [_possibly_sent(order, job) for order in orders]
     try:
         client = exchange.client_for(orders[0].account if orders else job.account)
@@ -59,7 +62,7 @@ def account_orders_execute(*, job, still_ours=None) -> dict:
         if still_ours is not None and not still_ours():
             logger.warning("job %s: lease lost; the worker that took it over carries on", job.pk)
             return
-        order = guard.order_before_send(client=client, job=job, order=order)
+        order = guard.order_before_send(client=client, job=job, order=order, sent_before=sent_before)
         if order is None or order.status != OrderStatus.PROCESSING:
             continue
         try:

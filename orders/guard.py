@@ -59,10 +59,14 @@ def order_expire(*, order: Order, message: str, source: str = SOURCE) -> Order:
     )
 
 
-def order_before_send(*, client, job, order: Order) -> Order | None:
-    """Before (re)sending: an order an interrupted run already sent is looked up by its client
+def order_before_send(*, client, job, order: Order, sent_before: datetime | None = None) -> Order | None:
+    """Before (re)sending: an order an interrupted run may have sent is looked up by its client
     order id first, never sent blind; an unsent order past the guard expires. Returns the order,
-    still PROCESSING when it should be sent now, or None when it is left to the order sweeper."""
+    still PROCESSING when it should be sent now, or None when it is left to the order sweeper.
+
+    `sent_before`: when any earlier create of it left at the latest (a resumed job: see
+    leases.earlier_attempt_gone_before). Once that is ORDER_RESEND_AFTER_SECONDS ago, "no such
+    order" is final and the order goes out as new, with no further look-ups."""
     if order.submitted_at is not None:
         try:
             state = client.find_order(
@@ -78,6 +82,10 @@ def order_before_send(*, client, job, order: Order) -> Order | None:
             return order_record_exchange_state(
                 order=order, state=state, source=SOURCE, detail="resumed: found by client order id"
             )
+        settled_by = sent_before and sent_before + timedelta(seconds=settings.ORDER_RESEND_AFTER_SECONDS)
+        if settled_by and timezone.now() >= settled_by:
+            # Proven absent: sent as new (its row keeps `submitted_at` until the outcome is written).
+            order.submitted_at = None
     if _past_guard(job):
         return order_expire(order=order, message=expired_message(job))
     return order

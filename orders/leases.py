@@ -8,7 +8,7 @@ job, and a worker that lost its lease notices before its next order.
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -67,6 +67,17 @@ def job_claim(*, job_id: int) -> AccountJob | None:
     return claimed[0] if claimed else None
 
 
+RENEW_EVERY = 1 / 3  # of JOB_LEASE_SECONDS: a live worker renews three times per lease
+
+
+def earlier_attempt_gone_before(claimed_at: datetime) -> datetime:
+    """When a job's earlier attempt had stopped at the latest, for a job claimed at `claimed_at`
+    because that attempt's lease lapsed: a live attempt renews every RENEW_EVERY of the lease,
+    so it stopped no later than two thirds of a lease before its lease ran out, which was
+    before the claim. Any create it sent left before then."""
+    return claimed_at - timedelta(seconds=settings.JOB_LEASE_SECONDS * (1 - RENEW_EVERY))
+
+
 def job_lease_renew(*, job_id: int, attempt: int) -> bool:
     """Extend the lease if this attempt still holds it; False when another worker took over."""
     until = timezone.now() + timedelta(seconds=settings.JOB_LEASE_SECONDS)
@@ -100,7 +111,7 @@ class LeaseKeeper:
         return not self.lost
 
     def _run(self) -> None:
-        interval = settings.JOB_LEASE_SECONDS / 3
+        interval = settings.JOB_LEASE_SECONDS * RENEW_EVERY
         try:
             while not self._stop.wait(interval):
                 try:
