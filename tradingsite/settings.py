@@ -297,6 +297,8 @@ EXCHANGE_TIMEOUT_MS = _setting("EXCHANGE_TIMEOUT_MS", env.int, 10000)
 # Markets (symbols, ticks, steps) are reloaded when older than this, and at once after a refusal
 # for an unknown symbol or a precision (seconds).
 EXCHANGE_MARKETS_TTL_SECONDS = _setting("EXCHANGE_MARKETS_TTL_SECONDS", env.float, 3600)
+# How long an account's position mode (one-way / hedge), as the exchange answered it, is trusted.
+POSITION_MODE_TTL_SECONDS = _setting("POSITION_MODE_TTL_SECONDS", env.int, 300)
 # After a create whose outcome is unknown, the order is sent again only when a look-up positively
 # answered "no such order" at least this long after the create: order histories lag (seconds).
 ORDER_RESEND_AFTER_SECONDS = _setting("ORDER_RESEND_AFTER_SECONDS", env.float, 5)
@@ -345,6 +347,7 @@ LOGGING = {
     "filters": {
         "redact_secrets": {"()": "tradingsite.logging.RedactSecretsFilter"},
         "repeated_tracebacks": {"()": "tradingsite.logging.RepeatedTracebackFilter"},
+        "task_chatter": {"()": "tradingsite.logging.TaskChatterFilter"},
     },
     "formatters": {
         "plain": {
@@ -385,6 +388,7 @@ LOGGING = {
         "ccxt": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
+        "django-q": {"filters": ["task_chatter"]},
     },
 }
 MESSAGE_STORAGE = (

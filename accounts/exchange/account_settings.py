@@ -2,11 +2,13 @@
 mode, the account's net position and the leverage brackets. A mixin of `ExchangeClient`
 (`client.py`, the only ccxt import): it calls ccxt only through the client's `_ccxt` and `_call`."""
 
+import hashlib
 import threading
 import time
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 
 from accounts.exchange.parsing import decimal_or_none
 from accounts.exchange.types import OrderRejected
@@ -53,20 +55,29 @@ class AccountSettings:
                 )
 
     def hedge_mode(self, symbol: str) -> bool:
-        """Whether the futures account is in hedge (two-way) mode; asked once per client."""
+        """Whether the futures account is in hedge (two-way) mode. Asked of the exchange once per
+        POSITION_MODE_TTL_SECONDS and account, and shared through the cache: asking once per
+        worker and account put a positions request (and its latency) in front of most orders of
+        a fan-out. A mode switched on the exchange meanwhile is refused there, never misread."""
         if self.hedged:  # the account says so: no need to ask
             return True
         if self._hedged is None:
-            self._ensure_markets()
-            if self.venue.position_mode_from_positions:
-                found = self._call(
-                    "positions", "FUTURES", self._ccxt.fetch_positions, [symbol], symbol=symbol
-                )
-                self._hedged = any(position.get("hedged") for position in found)
-            else:
-                mode = self._call("query", "FUTURES", self._ccxt.fetch_position_mode, symbol, symbol=symbol)
-                self._hedged = bool((mode or {}).get("hedged"))
+            identity = repr(self.cache_key or (self.account_id, *self._env_key))  # pk, edit, venue
+            key = "position-mode:" + hashlib.sha256(identity.encode()).hexdigest()[:32]
+            known = cache.get(key)
+            if known is None:
+                known = self._position_mode_asked(symbol)
+                cache.set(key, known, settings.POSITION_MODE_TTL_SECONDS)
+            self._hedged = known
         return self._hedged
+
+    def _position_mode_asked(self, symbol: str) -> bool:
+        self._ensure_markets()
+        if self.venue.position_mode_from_positions:
+            found = self._call("positions", "FUTURES", self._ccxt.fetch_positions, [symbol], symbol=symbol)
+            return any(position.get("hedged") for position in found)
+        mode = self._call("query", "FUTURES", self._ccxt.fetch_position_mode, symbol, symbol=symbol)
+        return bool((mode or {}).get("hedged"))
 
     def max_position_notional(self, symbol: str, leverage: int) -> Decimal | None:
         """The largest position notional (quote) the exchange allows at `leverage`, where it caps
