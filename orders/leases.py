@@ -7,11 +7,13 @@ job, and a worker that lost its lease notices before its next order.
 """
 
 import logging
+import os
 import threading
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -67,15 +69,17 @@ def job_claim(*, job_id: int) -> AccountJob | None:
     return claimed[0] if claimed else None
 
 
-RENEW_EVERY = 1 / 3  # of JOB_LEASE_SECONDS: a live worker renews three times per lease
+RENEW_EVERY = 1 / 3  # of JOB_LEASE_SECONDS: a lease is renewed once this old
+TICK = RENEW_EVERY / 4  # how often the renewing thread looks
+MAX_RENEWAL_GAP = RENEW_EVERY + TICK  # between two renewals of a live job's lease
 
 
 def earlier_attempt_gone_before(claimed_at: datetime) -> datetime:
     """When a job's earlier attempt had stopped at the latest, for a job claimed at `claimed_at`
-    because that attempt's lease lapsed: a live attempt renews every RENEW_EVERY of the lease,
-    so it stopped no later than two thirds of a lease before its lease ran out, which was
-    before the claim. Any create it sent left before then."""
-    return claimed_at - timedelta(seconds=settings.JOB_LEASE_SECONDS * (1 - RENEW_EVERY))
+    because that attempt's lease lapsed: a live attempt's lease is renewed at most
+    MAX_RENEWAL_GAP apart, so it stopped no later than (1 - MAX_RENEWAL_GAP) of a lease before
+    its lease ran out, which was before the claim. Any create it sent left before then."""
+    return claimed_at - timedelta(seconds=settings.JOB_LEASE_SECONDS * (1 - MAX_RENEWAL_GAP))
 
 
 def job_lease_renew(*, job_id: int, attempt: int) -> bool:
@@ -89,38 +93,81 @@ def job_lease_renew(*, job_id: int, attempt: int) -> bool:
 
 
 class LeaseKeeper:
-    """Renews a job's lease from a thread while the job runs, so that one slow order (a long
-    rate-limit wait, an exchange timeout) never lets a live job look dead. The thread dies with
-    its process: that is how a killed worker's lease lapses."""
+    """Renews a job's lease while the job runs, so that one slow order (a long rate-limit wait,
+    an exchange timeout) never lets a live job look dead. One renewing thread per process serves
+    every keeper (starting a thread per job cost ~7% of a job's CPU); it dies with its process:
+    that is how a killed worker's lease lapses. A job shorter than a renewal interval never
+    touches the database from that thread."""
 
     def __init__(self, *, job_id: int, attempt: int):
         self.job_id, self.attempt = job_id, attempt
         self.lost = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"lease-{job_id}", daemon=True)
+        self.renewed_at = time.monotonic()
 
     def __enter__(self) -> "LeaseKeeper":
-        self._thread.start()
+        _renewer().hold(self)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=settings.JOB_LEASE_SECONDS)
+        _renewer().release(self)
 
     def still_ours(self) -> bool:
         return not self.lost
 
+
+class _Renewer:
+    """The process's renewing thread: every TICK of a lease it renews the held leases last
+    renewed RENEW_EVERY of a lease ago or more, so renewals are at most MAX_RENEWAL_GAP apart."""
+
+    def __init__(self):
+        self.held: dict[int, LeaseKeeper] = {}
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, name="lease-renewer", daemon=True)
+        self.thread.start()
+
+    def hold(self, keeper: LeaseKeeper) -> None:
+        with self.lock:
+            self.held[id(keeper)] = keeper
+
+    def release(self, keeper: LeaseKeeper) -> None:
+        with self.lock:
+            self.held.pop(id(keeper), None)
+
     def _run(self) -> None:
-        interval = settings.JOB_LEASE_SECONDS * RENEW_EVERY
+        while True:
+            time.sleep(settings.JOB_LEASE_SECONDS * TICK)
+            due_after = settings.JOB_LEASE_SECONDS * RENEW_EVERY
+            with self.lock:
+                due = [k for k in self.held.values() if time.monotonic() - k.renewed_at >= due_after]
+            if not due:
+                continue
+            try:
+                for keeper in due:
+                    self._renew(keeper)
+            finally:
+                connection.close()  # this thread's own connection: none kept between renewals
+
+    def _renew(self, keeper: LeaseKeeper) -> None:
         try:
-            while not self._stop.wait(interval):
-                try:
-                    close_old_connections()
-                    if not job_lease_renew(job_id=self.job_id, attempt=self.attempt):
-                        self.lost = True
-                        logger.warning("job %s: lease taken over by another worker", self.job_id)
-                        return
-                except Exception as error:  # a database blip: try again; the lease may lapse meanwhile
-                    logger.warning("job %s: lease renewal failed: %s", self.job_id, error)
-        finally:
-            connection.close()  # this thread's own connection
+            if job_lease_renew(job_id=keeper.job_id, attempt=keeper.attempt):
+                keeper.renewed_at = time.monotonic()
+                return
+            keeper.lost = True
+            self.release(keeper)
+            logger.warning("job %s: lease taken over by another worker", keeper.job_id)
+        except Exception as error:  # a database blip: try again; the lease may lapse meanwhile
+            logger.warning("job %s: lease renewal failed: %s", keeper.job_id, error)
+
+
+_renewers: dict[int, _Renewer] = {}
+_renewers_lock = threading.Lock()
+
+
+def _renewer() -> _Renewer:
+    """This process's renewer, started on first use: a forked worker starts its own."""
+    with _renewers_lock:
+        pid = os.getpid()
+        if pid not in _renewers:
+            _renewers.clear()
+            _renewers[pid] = _Renewer()
+        return _renewers[pid]

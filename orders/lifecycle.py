@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.exchange.types import ExchangeOrder
 from orders.models import FINAL_STATUSES, Order, OrderEvent
 from orders.positions import position_apply_fills
+from tradingsite.rows import row_update
 
 _GUARDED_FIELDS = {"position_applied_quantity", "position_applied_cost"}
 
@@ -42,7 +43,7 @@ def order_update(
     # (moved only by position_apply_fills, under a row lock) can never be overwritten by a stale copy.
     if _GUARDED_FIELDS & set(fields):
         raise ValueError("position_applied_* are moved by position_apply_fills only")
-    order.save(update_fields=[*fields, "status", "closed_at", "updated_at"])
+    row_update(order, [*fields, "status", "closed_at", "updated_at"])  # save(update_fields=…)
     if order.status != before_status or order.filled_quantity != before_filled:
         OrderEvent.objects.create(
             order=order,

@@ -10,7 +10,7 @@ so what comes back is what the equivalent queryset would have returned.
 
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,20 @@ def _convert(value, column, converters):
     for converter in converters:
         value = converter(value, column, connection)
     return value
+
+
+def row_update(instance, names: list[str]) -> None:
+    """What `instance.save(update_fields=names)` writes (auto_now fields stamped by their own
+    pre_save), as one UPDATE whose SQL is a string join instead of a compiled query: the ORM's
+    save cost ~15% of an account job's CPU. Only for models with no save signals connected
+    (tests/architecture keeps that true for the models that use it)."""
+    meta = instance._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in dict.fromkeys(names)]
+    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, instance.pk])
+        if cursor.rowcount == 0:  # as save(update_fields=...) does
+            raise DatabaseError("Save with update_fields did not affect any rows.")

@@ -1,0 +1,135 @@
+"""tradingsite/rows.py: the hot path's precompiled reads and its UPDATE give exactly what the ORM
+would (the same instances, the same row), on SQLite and on PostgreSQL."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError
+from django.db.models import OuterRef, Subquery
+from django.db.models.signals import post_save, pre_save
+from django.utils import timezone
+
+from accounts.models import AccountSymbolSetting
+from orders.models import AccountJob, Order, Position
+from orders.reads import job_orders, log_jobs, log_orders
+from tests import factories
+from tradingsite.rows import row_update
+from webhooks.models import WebhookLog, WebhookToken
+from webhooks.services import token_authenticate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def orders():
+    owner = factories.user("rows")
+    strategy = factories.strategy(owner)
+    account = factories.account(owner, label="Rows", exchange="BINANCE", api_key="k1", api_secret="s1")
+    link = factories.link(strategy, account, allocated_capital=Decimal("1234.5"), leverage=3)
+    log = WebhookLog.objects.create(strategy=strategy, owner=owner, action="trading_signal")
+    Position.objects.create(link=link, symbol="BTC/USDT:USDT", quantity=Decimal("0.015"))
+    AccountSymbolSetting.objects.create(
+        account=account, symbol="BTC/USDT:USDT", leverage=3, margin_mode="cross"
+    )
+    made = [
+        Order.objects.create(
+            strategy=strategy,
+            account=account,
+            link=link,
+            webhook_log=log,
+            order_index=index,
+            client_order_id=f"rows{index}",
+            symbol="BTC/USDT:USDT" if index else "ETH/USDT:USDT",
+            market_type="FUTURES",
+            side="buy",
+            order_type="LIMIT",
+            price=Decimal("65000.5") + index,
+            qty_per=Decimal("12.5"),
+        )
+        for index in (1, 0)
+    ]
+    return log, account, made
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def test_a_jobs_orders_are_what_the_orm_query_returns(orders):
+    log, account, _ = orders
+    setting = AccountSymbolSetting.objects.filter(
+        account_id=OuterRef("account_id"), symbol=OuterRef("symbol")
+    )
+    expected = list(
+        Order.objects.filter(webhook_log=log, account=account)
+        .select_related("link", "account")
+        .annotate(
+            position_at_start=Subquery(
+                Position.objects.filter(link_id=OuterRef("link_id"), symbol=OuterRef("symbol")).values(
+                    "quantity"
+                )[:1]
+            ),
+            leverage_on_exchange=Subquery(setting.values("leverage")[:1]),
+        )
+        .order_by("order_index")
+    )
+    found = job_orders(webhook_log_id=log.pk, account_id=account.pk)
+    assert [o.order_index for o in found] == [0, 1]
+    for want, got in zip(expected, found, strict=True):
+        assert _fields(got) == _fields(want)
+        assert _fields(got.link) == _fields(want.link)
+        assert _fields(got.account) == _fields(want.account)
+        assert (got.position_at_start, got.leverage_on_exchange) == (
+            want.position_at_start,
+            want.leverage_on_exchange,
+        )
+    assert found[1].position_at_start == Decimal("0.015") and found[0].position_at_start is None
+    assert isinstance(found[1].price, Decimal) and found[1].price == Decimal("65001.5")
+    assert timezone.is_aware(found[0].created_at)
+
+
+def test_a_logs_jobs_and_orders_come_with_their_accounts_in_order(orders):
+    log, account, _ = orders
+    assert [o.order_index for o in log_orders(webhook_log_id=log.pk)] == [0, 1]
+    jobs = [
+        AccountJob.objects.create(webhook_log=log, strategy=log.strategy, account=account, kind=kind)
+        for kind in ("orders", "cancel")
+    ]
+    found = log_jobs(webhook_log_id=log.pk)
+    assert [job.pk for job in found] == [job.pk for job in jobs]
+    assert found[0].account == account and found[0].account.label == "Rows"
+    assert _fields(found[1]) == _fields(AccountJob.objects.get(pk=jobs[1].pk))
+
+
+def test_row_update_writes_what_save_with_update_fields_writes(orders):
+    _, _, (order, _) = orders
+    before = Order.objects.get(pk=order.pk).updated_at
+    order.quantity, order.status, order.note = Decimal("0.0123"), "PENDING", "ok"
+    order.submitted_at = timezone.now() - timedelta(seconds=3)
+    row_update(order, ["quantity", "status", "note", "submitted_at", "updated_at"])
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.quantity, stored.status, stored.note) == (Decimal("0.0123"), "PENDING", "ok")
+    assert stored.submitted_at == order.submitted_at
+    assert stored.updated_at > before and stored.updated_at == order.updated_at  # auto_now stamped
+
+
+def test_row_update_of_a_missing_row_fails_like_save():
+    with pytest.raises(DatabaseError):
+        row_update(Order(pk=987654321, status="PENDING"), ["status"])
+
+
+def test_no_save_signals_are_connected_to_models_written_by_row_update():
+    """row_update skips Model.save: a pre_save or post_save receiver on them would never run."""
+    for model in (Order,):
+        assert not pre_save.has_listeners(model) and not post_save.has_listeners(model)
+
+
+def test_a_token_is_found_with_its_owner_in_one_read():
+    owner = factories.user("rowstoken")
+    row, raw = factories.token(owner)
+    found = token_authenticate(raw=raw)
+    assert found.pk == row.pk and found.owner == owner
+    assert _fields(found) | {"last_used_at": None} == _fields(WebhookToken.objects.get(pk=row.pk)) | {
+        "last_used_at": None
+    }
