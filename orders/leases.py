@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from orders.models import AccountJob
+from tradingsite.rows import columns_of, instance_from_row
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def job_claim(*, job_id: int) -> AccountJob | None:
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
     table = connection.ops.quote_name(AccountJob._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in AccountJob._meta.concrete_fields)
+    columns = columns_of(AccountJob)
     State = AccountJob.State
     # lease_lapsed() in SQL: queued, or running with a lapsed lease.
     # The table and column names come from the model, never from input; the values are parameters.
@@ -64,9 +65,10 @@ def job_claim(*, job_id: int) -> AccountJob | None:
         adapt(now),
         adapt(now - lapse),
     ]
-    # raw() turns the returned row into a model with the fields' own converters (JSON, dates).
-    claimed = list(AccountJob.objects.raw(sql, params))
-    return claimed[0] if claimed else None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return instance_from_row(AccountJob, row) if row else None
 
 
 RENEW_EVERY = 1 / 3  # of JOB_LEASE_SECONDS: a lease is renewed once this old

@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.exchange.types import ExchangeOrder
 from orders.models import FINAL_STATUSES, Order, OrderEvent
 from orders.positions import position_apply_fills
-from tradingsite.rows import row_update
+from tradingsite.rows import row_insert, row_update
 
 _GUARDED_FIELDS = {"position_applied_quantity", "position_applied_cost"}
 
@@ -45,7 +45,7 @@ def order_update(
         raise ValueError("position_applied_* are moved by position_apply_fills only")
     row_update(order, [*fields, "status", "closed_at", "updated_at"])  # save(update_fields=…)
     if order.status != before_status or order.filled_quantity != before_filled:
-        OrderEvent.objects.create(
+        event = OrderEvent(
             order=order,
             source=source,
             from_status=before_status,
@@ -53,6 +53,7 @@ def order_update(
             filled_quantity=order.filled_quantity,
             detail=detail[:1000],
         )
+        row_insert(event)  # OrderEvent.objects.create(…)
     if order.net_filled_quantity > order.position_applied_quantity:
         position_apply_fills(order_id=order.pk)
         order.refresh_from_db()

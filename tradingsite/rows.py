@@ -80,6 +80,40 @@ class JoinedSelect:
         return built
 
 
+def columns_of(model) -> str:
+    """The model's concrete columns, quoted and in field order (for a RETURNING or a SELECT)."""
+    quote = connection.ops.quote_name
+    return ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+
+
+def instance_from_row(model, row):
+    """A model instance from a row of columns_of(model), converted as the ORM would."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, row, strict=True):
+        column = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        converted.append(_convert(value, column, converters))
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+def row_insert(instance) -> None:
+    """What `instance.save()` does for a new row (auto_now_add stamped, the primary key set), as
+    one INSERT … RETURNING without the ORM's compile; same rule as row_update on signals."""
+    meta = instance._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding = False
+
+
 def _convert(value, column, converters):
     if value is None:
         return None

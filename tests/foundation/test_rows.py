@@ -11,10 +11,10 @@ from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from accounts.models import AccountSymbolSetting
-from orders.models import AccountJob, Order, Position
+from orders.models import AccountJob, Order, OrderEvent, Position
 from orders.reads import job_orders, log_jobs, log_orders
 from tests import factories
-from tradingsite.rows import row_update
+from tradingsite.rows import row_insert, row_update
 from webhooks.models import WebhookLog, WebhookToken
 from webhooks.services import token_authenticate
 
@@ -121,7 +121,7 @@ def test_row_update_of_a_missing_row_fails_like_save():
 
 def test_no_save_signals_are_connected_to_models_written_by_row_update():
     """row_update skips Model.save: a pre_save or post_save receiver on them would never run."""
-    for model in (Order,):
+    for model in (Order, OrderEvent):
         assert not pre_save.has_listeners(model) and not post_save.has_listeners(model)
 
 
@@ -133,3 +133,12 @@ def test_a_token_is_found_with_its_owner_in_one_read():
     assert _fields(found) | {"last_used_at": None} == _fields(WebhookToken.objects.get(pk=row.pk)) | {
         "last_used_at": None
     }
+
+
+def test_row_insert_writes_what_save_writes(orders):
+    _, _, (order, _) = orders
+    event = OrderEvent(order=order, source="worker", from_status="PROCESSING", to_status="PENDING")
+    row_insert(event)
+    stored = OrderEvent.objects.get(pk=event.pk)
+    assert _fields(stored) == _fields(event) and stored.at is not None  # auto_now_add stamped
+    assert not event._state.adding
