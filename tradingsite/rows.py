@@ -100,18 +100,35 @@ def instance_from_row(model, row):
 def row_insert(instance) -> None:
     """What `instance.save()` does for a new row (auto_now_add stamped, the primary key set), as
     one INSERT … RETURNING without the ORM's compile; same rule as row_update on signals."""
-    meta = instance._meta
+    rows_insert([instance])
+
+
+def rows_insert(instances: list, batch: int = 500) -> list:
+    """bulk_create(instances) as multi-row INSERT … RETURNING statements written by a string
+    join: each instance gets its primary key, in order (as bulk_create relies on too)."""
+    if not instances:
+        return instances
+    meta = instances[0]._meta
     quote = connection.ops.quote_name
     fields = [field for field in meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        instance.pk = cursor.fetchone()[0]
-    instance._state.adding = False
+    columns = ", ".join(quote(field.column) for field in fields)
+    head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 (model names)
+    one = f"({', '.join(['%s'] * len(fields))})"
+    for start in range(0, len(instances), batch):
+        chunk = instances[start : start + batch]
+        values = [
+            field.get_db_prep_save(field.pre_save(instance, True), connection)
+            for instance in chunk
+            for field in fields
+        ]
+        sql = head + ", ".join([one] * len(chunk)) + f" RETURNING {quote(meta.pk.column)}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            keys = [row[0] for row in cursor.fetchall()]
+        for instance, key in zip(chunk, keys, strict=True):
+            instance.pk = key
+            instance._state.adding = False
+    return instances
 
 
 def _convert(value, column, converters):

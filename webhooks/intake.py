@@ -21,7 +21,7 @@ from accounts.models import ExchangeAccount
 from orders import services as order_services
 from orders.intent import CancelIntent, Leg, OrderIntent
 from strategies.models import Strategy, StrategyAccount
-from tradingsite.rows import JoinedSelect, Part
+from tradingsite.rows import JoinedSelect, Part, row_insert, row_update
 from webhooks import errors, reports
 from webhooks.failures import webhook_fail
 from webhooks.log_rows import log_seal, printable
@@ -221,11 +221,11 @@ def _claim(log: WebhookLog) -> WebhookLog | None:
     """Save the log row that claims the signal_id; returns the earlier claim if there is one."""
     log_seal(log, refused=False)
     if not log.signal_id:  # nothing to collide with: no savepoint round trips
-        log.save()
+        row_insert(log)  # log.save(), without the ORM's compile on the hot path
         return None
     try:
         with transaction.atomic():
-            log.save()
+            row_insert(log)
         return None
     except IntegrityError:
         if not log.signal_id:
@@ -324,7 +324,7 @@ def _finish(log, status, result, log_status, started) -> Outcome:
     if log_status:
         log.status = log_status
         fields.append("status")
-    log.save(update_fields=fields)
+    row_update(log, fields)  # log.save(update_fields=fields)
     logger.info("webhook %s %s answered %s in %.1f ms", log.pk, log.action, status, log.duration_ms)
     return Outcome(status, log.response)
 
