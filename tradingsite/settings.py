@@ -160,7 +160,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tradingsite.cache.PooledRedisCache",  # one client per pool (see there)
             "LOCATION": REDIS_URL,
         }
     }

@@ -1,6 +1,7 @@
 """tradingsite/rows.py: the hot path's precompiled reads and its UPDATE give exactly what the ORM
 would (the same instances, the same row), on SQLite and on PostgreSQL."""
 
+import os
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from accounts.models import AccountSymbolSetting
 from orders.models import AccountJob, Order, OrderEvent, Position
 from orders.reads import job_orders, log_jobs, log_orders
 from tests import factories
+from tradingsite.cache import PooledRedisCache
 from tradingsite.rows import row_insert, row_update
 from webhooks.models import WebhookLog, WebhookToken
 from webhooks.services import token_authenticate
@@ -143,3 +145,13 @@ def test_row_insert_writes_what_save_writes(orders):
     stored = OrderEvent.objects.get(pk=event.pk)
     assert _fields(stored) == _fields(event) and stored.at is not None  # auto_now_add stamped
     assert not event._state.adding
+
+
+def test_the_redis_cache_reuses_one_client_per_pool_and_still_works():
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    cache = PooledRedisCache(url, {"KEY_PREFIX": "rows-test"})
+    cache.set("k", [1, 2, 3], 30)
+    assert cache.get("k") == [1, 2, 3]
+    assert cache._cache.get_client("k") is cache._cache.get_client("k")
+    cache.delete("k")
+    assert cache.get("k") is None
