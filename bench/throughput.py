@@ -32,6 +32,8 @@ def main() -> None:
     parser.add_argument("--q-workers", type=int, default=4)
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--exchange", default="BYBIT")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--web-threads", type=int, default=32, help="gunicorn threads per process")
     args = parser.parse_args()
 
     setup_django()
@@ -48,7 +50,7 @@ def main() -> None:
             # of a minute's window would be a 6000-entry list to load and store per request.
             "WEBHOOK_THROTTLE_RATE": "10000/s",
             "WEBHOOK_IP_THROTTLE_RATE": "10000/s",
-            "GUNICORN_EXTRA": "-k gthread --threads 32",
+            "GUNICORN_EXTRA": f"-w {args.web_workers} -k gthread --threads {args.web_threads}",
             "WEBHOOK_RESPONSE_DEADLINE": "2.5",
         }
         with running_stack(
