@@ -2,7 +2,7 @@
 request delayed by the simulator (default 100 ms). Prints the time from the webhook's arrival
 until the last account's order reaches the exchange. Sequentially this would take N × latency.
 
-Usage: python bench/fanout.py [--accounts 100] [--latency-ms 100] [--q-workers 20] [--signals 3]
+Usage: python bench/fanout.py [--accounts 100] [--latency-ms 100] [--q-workers 50] [--signals 3]
 """
 
 import argparse
@@ -18,7 +18,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=100)
     parser.add_argument("--latency-ms", type=int, default=100)
-    parser.add_argument("--q-workers", type=int, default=20)
+    # More, lighter workers (measured: 20 → ~0.9 s, 40 → ~0.8 s, 50 → ~0.6 s on 2 cores): each
+    # account is its own django-q2 job, and 20 workers alone floor 100 accounts at 5 × 100 ms.
+    parser.add_argument("--q-workers", type=int, default=50)
     parser.add_argument("--signals", type=int, default=3)
     parser.add_argument("--exchange", default="BYBIT")
     args = parser.parse_args()
