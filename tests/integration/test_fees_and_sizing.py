@@ -73,6 +73,20 @@ def test_a_position_above_the_leverage_bracket_is_refused_before_it_is_sent(make
     assert sim.orders(api_key=api_key(account)) == []
 
 
+def test_an_order_within_the_bracket_that_the_position_pushes_above_it_is_refused_by_the_exchange(
+    make_trader, sim, in_process
+):
+    """The bracket is checked up front only for an order above the cap on its own; what an order
+    within it adds to the account's position is Binance's to refuse (-2027), and nothing is placed
+    (the simulator counts the open position, as Binance does)."""
+    trader = make_trader("BINANCE", "FUTURES", capital=Decimal("600"), leverage=100)
+    strategy, account = trader.strategies["my_strategy"], trader.accounts[0]
+    place(strategy, account, "MARKET", qty_per="50", expect="FILLED")  # ~27 000 USDT of 50 000
+    second = place(strategy, account, "LIMIT", price=109000, qty_per="50", expect="REJECTED")
+    assert "-2027" in second.error and second.submitted_at is not None
+    assert len(sim.orders(api_key=api_key(account))) == 1
+
+
 def test_a_market_order_above_the_market_lot_maximum_is_refused_before_it_is_sent(
     make_trader, sim, in_process
 ):
