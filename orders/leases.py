@@ -136,18 +136,24 @@ class _Renewer:
             self.held.pop(id(keeper), None)
 
     def _run(self) -> None:
-        while True:
+        while True:  # it serves every job of the process: nothing may end it but the process
             time.sleep(settings.JOB_LEASE_SECONDS * TICK)
-            due_after = settings.JOB_LEASE_SECONDS * RENEW_EVERY
-            with self.lock:
-                due = [k for k in self.held.values() if time.monotonic() - k.renewed_at >= due_after]
-            if not due:
-                continue
             try:
-                for keeper in due:
-                    self._renew(keeper)
-            finally:
-                connection.close()  # this thread's own connection: none kept between renewals
+                self._renew_due()
+            except Exception:
+                logger.exception("lease renewal pass failed; the next one tries again")
+
+    def _renew_due(self) -> None:
+        due_after = settings.JOB_LEASE_SECONDS * RENEW_EVERY
+        with self.lock:
+            due = [k for k in self.held.values() if time.monotonic() - k.renewed_at >= due_after]
+        if not due:
+            return
+        try:
+            for keeper in due:
+                self._renew(keeper)
+        finally:
+            connection.close()  # this thread's own connection: none kept between renewals
 
     def _renew(self, keeper: LeaseKeeper) -> None:
         try:

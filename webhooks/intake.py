@@ -170,12 +170,14 @@ _STRATEGY_LINKS = JoinedSelect(
         "{st} st LEFT JOIN {l} l ON l.strategy_id = st.id AND l.is_active = %s "
         "LEFT JOIN {a} a ON a.id = l.account_id AND a.is_active = %s"
     ),
-    where="st.owner_id = %s AND st.group_name = %s AND st.is_active = %s ORDER BY st.id, l.id",
+    where="st.owner_id = %s AND st.group_name = %s AND st.is_active = %s",
 )
 
 
 def _strategy_links(token: WebhookToken, signal: Signal) -> tuple[Strategy, list[StrategyAccount]]:
-    rows = _STRATEGY_LINKS.fetch([True, True, token.owner_id, signal.group_name, True])
+    rows = _STRATEGY_LINKS.fetch(
+        [True, True, token.owner_id, signal.group_name, True], suffix=" ORDER BY st.id, l.id"
+    )
     if not rows:
         raise errors.strategy_not_found(signal.group_name)
     strategy = rows[0]["st"]
