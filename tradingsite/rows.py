@@ -143,7 +143,7 @@ def row_update(instance, names: list[str]) -> None:
     """What `instance.save(update_fields=names)` writes (auto_now fields stamped by their own
     pre_save), as one UPDATE whose SQL is a string join instead of a compiled query: the ORM's
     save cost ~15% of an account job's CPU. Only for models with no save signals connected
-    (tests/architecture keeps that true for the models that use it)."""
+    (tests/foundation/test_rows.py keeps that true for the models that use it)."""
     meta = instance._meta
     quote = connection.ops.quote_name
     fields = [meta.get_field(name) for name in dict.fromkeys(names)]
