@@ -116,3 +116,29 @@ def describe(values_ms: list[float]) -> str:
         f"median {statistics.median(values_ms):7.1f} ms   p99 {percentile(values_ms, 0.99):7.1f} ms   "
         f"min {min(values_ms):6.1f} ms   max {max(values_ms):7.1f} ms"
     )
+
+
+STAGES = {  # the stage times every accepted signal records (README "How a signal travels")
+    "received → committed (web: parse, auth, write)": ("log.received_at", "log.committed_at"),
+    "committed → job started (django-q2 hop)": ("log.committed_at", "job.started_at"),
+    "job started → order sent (claim, read, size)": ("job.started_at", "job.sent_at"),
+    "order sent → exchange answered": ("job.sent_at", "job.exchange_answered_at"),
+    "exchange answered → job finished": ("job.exchange_answered_at", "job.finished_at"),
+    "job finished → webhook answered": ("job.finished_at", "log.answered_at"),
+}
+
+
+def stage_medians(client_order_ids: list[str]) -> dict[str, float]:
+    """The median of each stage over the signals whose orders carry these client ids, in ms."""
+    from orders.models import AccountJob, Order
+
+    orders = Order.objects.filter(client_order_id__in=client_order_ids)
+    log_ids = set(orders.values_list("webhook_log_id", flat=True))
+    spans = {stage: [] for stage in STAGES}
+    for job in AccountJob.objects.filter(webhook_log_id__in=log_ids).select_related("webhook_log"):
+        rows = {"log": job.webhook_log, "job": job}
+        for stage, ends in STAGES.items():
+            start, end = (getattr(rows[name.split(".")[0]], name.split(".")[1]) for name in ends)
+            if start and end:
+                spans[stage].append((end - start).total_seconds() * 1000)
+    return {stage: statistics.median(values) for stage, values in spans.items() if values}

@@ -1,9 +1,10 @@
 """Turning an accepted intent into account jobs, and waiting for them within the deadline."""
 
+import contextlib
 import logging
 import time
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django_q.brokers.redis_broker import Redis as RedisBroker
 from django_q.tasks import async_task
 
@@ -12,7 +13,7 @@ from orders.client_ids import client_order_id
 from orders.intent import CancelIntent, OrderIntent
 from orders.models import AccountJob, Order, OrderEvent
 from strategies.models import Strategy, StrategyAccount
-from tradingsite.rows import rows_insert
+from tradingsite.rows import insert_sql, rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,64 @@ def orders_create(
 ) -> list[AccountJob]:
     """Within the caller's transaction: one job per linked account and one PROCESSING Order per
     account × leg of the intent. The jobs are enqueued when the transaction commits."""
+    jobs, orders = _orders_build(log_id=log_id, strategy=strategy, links=links, intent=intent)
+    # bulk_create without the ORM's compile (tradingsite/rows.py): the webhook's hot path.
+    rows_insert(jobs)
+    rows_insert(orders)
+    rows_insert(_first_events(orders, log_id))
+    _enqueue_on_commit(jobs, log_id)
+    return jobs
+
+
+def orders_create_with_log(
+    *, log, strategy: Strategy, links: list[StrategyAccount], intent: OrderIntent
+) -> list[AccountJob]:
+    """PostgreSQL: the webhook's log row (its primary key already drawn from its sequence), its
+    jobs, orders and their first events as ONE statement, atomic on its own: on this machine
+    each round trip costs ~0.3 ms and the transaction's BEGIN, five INSERTs and COMMIT were half
+    of the time between a webhook's arrival and its commit. Raises IntegrityError, having
+    written nothing, when the log row's signal_id was claimed first. The jobs are enqueued once
+    it is committed (at once outside a transaction)."""
+    jobs, orders = _orders_build(log_id=log.pk, strategy=strategy, links=links, intent=intent)
+    quote = connection.ops.quote_name
+    log_insert, log_values = insert_sql([log], with_pk=True)
+    jobs_insert, jobs_values = insert_sql(jobs)
+    orders_insert, orders_values = insert_sql(orders)
+    event = _first_events(orders[:1], log.pk)[0]
+    event_fields = [f for f in OrderEvent._meta.concrete_fields if not f.primary_key and f.name != "order"]
+    event_columns = ", ".join(quote(f.column) for f in event_fields)
+    event_values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
+    # Every order's first event is the same but for its order: written from the orders' RETURNING.
+    # Names come from the models' metadata; every value is a parameter.
+    sql = (
+        f"WITH lg AS ({log_insert} RETURNING 1), "  # noqa: S608
+        f"jb AS ({jobs_insert} RETURNING {quote('id')}, {quote('account_id')}), "
+        f"od AS ({orders_insert} RETURNING {quote('id')}, {quote('client_order_id')}), "
+        f"ev AS (INSERT INTO {quote(OrderEvent._meta.db_table)} ({quote('order_id')}, {event_columns}) "
+        f"SELECT {quote('id')}, {', '.join(['%s'] * len(event_fields))} FROM od) "
+        "SELECT 'j', id, account_id::text FROM jb UNION ALL SELECT 'o', id, client_order_id FROM od"
+    )
+    # Inside a caller's transaction (tests), a savepoint keeps that transaction usable after a
+    # refused claim; on its own the statement is atomic and needs no BEGIN or COMMIT.
+    scope = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with scope, connection.cursor() as cursor:
+        cursor.execute(sql, [*log_values, *jobs_values, *orders_values, *event_values])
+        returned = cursor.fetchall()
+    job_ids = {int(key): pk for kind, pk, key in returned if kind == "j"}
+    order_ids = {key: pk for kind, pk, key in returned if kind == "o"}
+    if len(job_ids) != len(jobs) or len(order_ids) != len(orders):  # one job per account, unique ids
+        raise DatabaseError("the signal's rows did not come back one for one")
+    log._state.adding = False
+    for job in jobs:
+        job.pk, job._state.adding = job_ids[job.account_id], False
+    for order in orders:
+        order.pk, order._state.adding = order_ids[order.client_order_id], False
+    _enqueue_on_commit(jobs, log.pk)
+    return jobs
+
+
+def _orders_build(*, log_id: int, strategy: Strategy, links: list[StrategyAccount], intent: OrderIntent):
+    """The signal's account jobs and PROCESSING orders, not yet written."""
     jobs, orders = [], []
     delay = guard.signal_max_delay(
         signal_delay=intent.max_delay, strategy=strategy, order_type=intent.order_type
@@ -60,22 +119,19 @@ def orders_create(
                     qty_per=leg.qty_per,
                 )
             )
-    # bulk_create without the ORM's compile (tradingsite/rows.py): the webhook's hot path.
-    rows_insert(jobs)
-    rows_insert(orders)
-    rows_insert(
-        [
-            OrderEvent(
-                order=order,
-                source=OrderEvent.Source.WEBHOOK,
-                to_status=order.status,
-                detail=f"webhook log {log_id}",
-            )
-            for order in orders
-        ]
-    )
-    _enqueue_on_commit(jobs, log_id)
-    return jobs
+    return jobs, orders
+
+
+def _first_events(orders: list[Order], log_id: int) -> list[OrderEvent]:
+    return [
+        OrderEvent(
+            order=order,
+            source=OrderEvent.Source.WEBHOOK,
+            to_status=order.status,
+            detail=f"webhook log {log_id}",
+        )
+        for order in orders
+    ]
 
 
 def cancel_jobs_create(
@@ -161,17 +217,18 @@ def jobs_wait(
 def _wait_for_notices(job_ids: list[int], log_id: int, deadline: float) -> list[AccountJob]:
     """Read the jobs once every job has sent its notice, or when CHECK_SECONDS pass without
     one (a notice can be lost: the database decides), until they are all finished."""
-    heard = 0
+    heard = popped = 0
     while True:
         remaining = deadline - time.monotonic()
         if heard >= len(job_ids) or remaining <= 0:
             jobs = _jobs_load(job_ids, log_id)
             if remaining <= 0 or all(job.finished for job in jobs):
-                notices.notices_forget(log_id=log_id)
+                if popped != len(job_ids):  # one notice per job, each popped: the list is gone
+                    notices.notices_forget(log_id=log_id)
                 return jobs
             heard = sum(1 for job in jobs if job.finished)  # a stale notice: count anew
         if notices.notice_wait(log_id=log_id, timeout=min(remaining, notices.CHECK_SECONDS)):
-            heard += 1
+            heard, popped = heard + 1, popped + 1
         else:
             heard = len(job_ids)  # no notice for a while: look in the database
 

@@ -49,7 +49,12 @@ class TaskChatterFilter(logging.Filter):
 
 
 class RedactSecretsFilter(logging.Filter):
+    # Every handler runs its filters on the same record: redacting it once is enough (the hot
+    # path logs a line per signal and job, and the regexes were most of a record's cost).
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_redacted", False):
+            return True
+        record._redacted = True
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
@@ -71,8 +76,12 @@ class BoundedFormatter(logging.Formatter):
         return bounded(super().formatMessage(record), MAX_MESSAGE_CHARS)
 
     def format(self, record):
-        text = redact(super().format(record))
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        cached = getattr(record, "_bounded_text", None)
+        if cached is not None and cached[0] is self:  # the same record, another handler
+            return cached[1]
+        text = redact(super().format(record)).encode("utf-8", "backslashreplace").decode("utf-8")
+        record._bounded_text = (self, text)
+        return text
 
 
 class RepeatedTracebackFilter(logging.Filter):

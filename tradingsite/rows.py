@@ -27,8 +27,10 @@ class JoinedSelect:
     """SELECT <every part's columns> FROM `tables` WHERE `where`. In `tables` and `where`, {alias}
     stands for that part's quoted table name; values are always %s parameters."""
 
-    def __init__(self, *parts: Part, tables: str, where: str):
-        self.parts, self.tables, self.where = parts, tables, where
+    def __init__(self, *parts: Part, tables: str, where: str, extra: tuple[str, ...] = ()):
+        """`extra`: SQL expressions (our own text, never input) selected after the parts' columns,
+        their values under "extra" in each row."""
+        self.parts, self.tables, self.where, self.extra = parts, tables, where, extra
         self._plans: dict[str, tuple[str, list]] = {}
 
     def fetch(self, params: list, *, suffix: str = "") -> list[dict]:
@@ -39,7 +41,11 @@ class JoinedSelect:
         with connection.cursor() as cursor:
             cursor.execute(sql + suffix, params)
             rows = cursor.fetchall()
-        return [self._row(row, plan) for row in rows]
+        built = [self._row(row, plan) for row in rows]
+        if self.extra:
+            for row, values in zip(built, rows, strict=True):
+                row["extra"] = values[len(values) - len(self.extra) :]
+        return built
 
     def _plan(self) -> tuple[str, list]:
         if connection.vendor not in self._plans:
@@ -57,6 +63,7 @@ class JoinedSelect:
                     converted.append((field, column, converters))
                     columns.append(f"{part.alias}.{quote(field.column)}")
                 plan.append((part, converted))
+            columns.extend(self.extra)
             names = {part.alias: quote(part.model._meta.db_table) for part in self.parts}
             # Names from the models and SQL text from our own modules; values stay %s parameters.
             template = f"SELECT {', '.join(columns)} FROM {self.tables} WHERE {self.where}"  # noqa: S608
@@ -110,25 +117,36 @@ def rows_insert(instances: list, batch: int = 500) -> list:
         return instances
     meta = instances[0]._meta
     quote = connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(quote(field.column) for field in fields)
-    head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 (model names)
-    one = f"({', '.join(['%s'] * len(fields))})"
     for start in range(0, len(instances), batch):
         chunk = instances[start : start + batch]
-        values = [
-            field.get_db_prep_save(field.pre_save(instance, True), connection)
-            for instance in chunk
-            for field in fields
-        ]
-        sql = head + ", ".join([one] * len(chunk)) + f" RETURNING {quote(meta.pk.column)}"
+        sql, values = insert_sql(chunk)
         with connection.cursor() as cursor:
-            cursor.execute(sql, values)
+            cursor.execute(sql + f" RETURNING {quote(meta.pk.column)}", values)
             keys = [row[0] for row in cursor.fetchall()]
         for instance, key in zip(chunk, keys, strict=True):
             instance.pk = key
             instance._state.adding = False
     return instances
+
+
+def insert_sql(instances: list, *, with_pk: bool = False) -> tuple[str, list]:
+    """`INSERT INTO <table> (<columns>) VALUES (…), (…)` for instances of one model and its
+    parameters, as bulk_create would write them (auto_now_add stamped by the fields' own
+    pre_save), for a caller that sends it alone or joins several into one statement. `with_pk`
+    writes primary keys the caller already holds (e.g. from the table's sequence)."""
+    meta = instances[0]._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if with_pk or not field.primary_key]
+    columns = ", ".join(quote(field.column) for field in fields)
+    one = f"({', '.join(['%s'] * len(fields))})"
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection)
+        for instance in instances
+        for field in fields
+    ]
+    # Names from the models' metadata; every value is a parameter.
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES " + ", ".join([one] * len(instances))  # noqa: S608
+    return sql, values
 
 
 def _convert(value, column, converters):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -31,6 +31,7 @@ from webhooks.normalize import normalize_key
 from webhooks.services import token_authenticate
 from webhooks.signals import Signal, parse_signal
 from webhooks.structure import structure_check, too_deep
+from webhooks.throttles import AddressThrottled, WebhookThrottles
 from webhooks.tokens import token_mask
 
 logger = logging.getLogger(__name__)
@@ -50,14 +51,14 @@ class Request:
     remote_addr: str | None
 
 
-def webhook_receive(*, request: Request, throttle=None, address_throttle=None) -> Outcome:
+def webhook_receive(*, request: Request, throttles: WebhookThrottles | None = None) -> Outcome:
     """Handle one webhook request end to end; never raises: bad input is a 4xx outcome, a bug a
     500 outcome, and either way the request leaves its log row."""
     started = time.monotonic()
     log = WebhookLog(remote_addr=request.remote_addr)
     try:
         try:
-            return _receive(request, log, started, throttle, address_throttle)
+            return _receive(request, log, started, throttles)
         except errors.WebhookError as error:
             return _reject(log, error, started)
     except Exception as error:
@@ -69,26 +70,38 @@ def webhook_refuse(*, remote_addr: str | None, error: errors.WebhookError) -> Ou
     return _reject(WebhookLog(remote_addr=remote_addr), error, time.monotonic())
 
 
-def _receive(request: Request, log: WebhookLog, started: float, throttle, address_throttle) -> Outcome:
+def _receive(request: Request, log: WebhookLog, started: float, throttles) -> Outcome:
     _check_source(request.remote_addr)
-    if address_throttle is not None:  # before anything costs a query or a parse
-        address_throttle(request.remote_addr)
-    payload = _decode(request.body, log)
-    signal = parse_signal(payload)
+    try:
+        payload = _decode(request.body, log)
+        signal = parse_signal(payload)
+    except errors.WebhookError:
+        _throttle(throttles, log, address=request.remote_addr)  # a refused body spends it too
+        raise
+    # Both budgets in one cache round trip, before anything costs a query.
+    _throttle(throttles, log, address=request.remote_addr, raw_token=signal.token)
     log.action, log.signal_id = signal.action, signal.signal_id
     log.signal = signal.as_log()
-    if throttle is not None:
-        throttle(signal.token)
     token = token_authenticate(raw=signal.token)
     if token is None:
         raise errors.invalid_token()
     log.token, log.owner = token, token.owner
-    strategy, links = _strategy_links(token, signal)
+    strategy, links, log_id = _strategy_links(token, signal)
     log.strategy = strategy
     links, skipped = _links(strategy, links, signal)
     if signal.action == "cancel_all_orders":
         return _accept_cancel(log, strategy, links, signal, started)
-    return _accept_orders(log, strategy, links, signal, started, skipped)
+    return _accept_orders(log, log_id, strategy, links, signal, started, skipped)
+
+
+def _throttle(throttles: WebhookThrottles | None, log: WebhookLog, **budgets) -> None:
+    if throttles is None:
+        return
+    try:
+        throttles.check(**budgets)
+    except AddressThrottled:  # refused as if its body was never read: none of it is stored
+        log.payload, log.raw_body = None, ""
+        raise
 
 
 def _check_source(address: str | None) -> None:
@@ -174,13 +187,30 @@ _STRATEGY_LINKS = JoinedSelect(
 )
 
 
-def _strategy_links(token: WebhookToken, signal: Signal) -> tuple[Strategy, list[StrategyAccount]]:
-    rows = _STRATEGY_LINKS.fetch(
-        [True, True, token.owner_id, signal.group_name, True], suffix=" ORDER BY st.id, l.id"
-    )
+# PostgreSQL: the same read also draws the log row's id from its sequence (an uncorrelated
+# subquery, evaluated once), so that the signal's rows can be written in one statement
+# (_accept_at_once) without a round trip of their own for it.
+_STRATEGY_LINKS_AND_LOG_ID = JoinedSelect(
+    *_STRATEGY_LINKS.parts,
+    tables=_STRATEGY_LINKS.tables,
+    where=_STRATEGY_LINKS.where,
+    extra=(f"(SELECT nextval(pg_get_serial_sequence('{WebhookLog._meta.db_table}', 'id')))",),
+)
+
+
+def _strategy_links(
+    token: WebhookToken, signal: Signal
+) -> tuple[Strategy, list[StrategyAccount], int | None]:
+    """The strategy, its usable links and, on PostgreSQL, the id drawn for the log row."""
+    params = [True, True, token.owner_id, signal.group_name, True]
+    if connection.vendor == "postgresql":
+        rows = _STRATEGY_LINKS_AND_LOG_ID.fetch(params, suffix=" ORDER BY st.id, l.id")
+    else:
+        rows = _STRATEGY_LINKS.fetch(params, suffix=" ORDER BY st.id, l.id")
     if not rows:
         raise errors.strategy_not_found(signal.group_name)
     strategy = rows[0]["st"]
+    log_id = rows[0]["extra"][0] if "extra" in rows[0] else None
     if (
         signal.market_type
         and signal.action != "cancel_all_orders"
@@ -192,7 +222,7 @@ def _strategy_links(token: WebhookToken, signal: Signal) -> tuple[Strategy, list
         if row["st"].pk == strategy.pk and row["l"] is not None and row["a"] is not None:
             row["l"].account, row["l"].strategy = row["a"], strategy
             links.append(row["l"])
-    return strategy, links
+    return strategy, links, log_id
 
 
 def _links(
@@ -261,19 +291,40 @@ def _duplicate(log: WebhookLog, first: WebhookLog, started: float) -> Outcome:
     return Outcome(200, log.response)
 
 
-def _accept_orders(log, strategy, links, signal, started, skipped) -> Outcome:
-    with transaction.atomic():
-        first = _claim(log)
-        if first is not None:
-            return _duplicate(log, first, started)
-        jobs = order_services.orders_create(
-            log_id=log.pk, strategy=strategy, links=links, intent=_order_intent(signal, log.received_at)
-        )
+def _accept_orders(log, log_id, strategy, links, signal, started, skipped) -> Outcome:
+    jobs = _accept_at_once(log, log_id, strategy, links, signal)
+    if jobs is None:
+        with transaction.atomic():
+            first = _claim(log)
+            if first is not None:
+                return _duplicate(log, first, started)
+            jobs = order_services.orders_create(
+                log_id=log.pk, strategy=strategy, links=links, intent=_order_intent(signal, log.received_at)
+            )
     log.committed_at = timezone.now()  # saved with the answer: no extra write on the hot path
     status, result, log_status = reports.signal_collect(
         log=log, signal=signal, job_ids=[job.pk for job in jobs], started=started, skipped_accounts=skipped
     )
     return _finish(log, status, result, log_status, started)
+
+
+def _accept_at_once(log, log_id, strategy, links, signal) -> list | None:
+    """PostgreSQL: the log row, jobs, orders and events as one statement (orders_create_with_log).
+    None when that is not for this database, or when the signal_id was claimed first: the
+    transaction below then finds the first claim and answers it as a duplicate."""
+    if log_id is None:  # not PostgreSQL
+        return None
+    log_seal(log, refused=False)
+    log.pk = log_id  # drawn by _strategy_links: the client order ids are made of it
+    try:
+        return order_services.orders_create_with_log(
+            log=log, strategy=strategy, links=links, intent=_order_intent(signal, log.received_at)
+        )
+    except IntegrityError:
+        if not log.signal_id:
+            raise
+        log.pk, log._state.adding = None, True
+        return None
 
 
 def _accept_cancel(log, strategy, links, signal, started) -> Outcome:

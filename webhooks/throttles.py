@@ -1,3 +1,10 @@
+"""The webhook's two budgets, DRF throttles kept in the cache: per source address and per token.
+
+Both are checked together, after the body is parsed and before the token is looked up: one
+cache read for both and one write (DRF's own check is a read and a write each, and on this
+machine every Redis round trip is ~0.25 ms on the way from a webhook to its order).
+"""
+
 from rest_framework.throttling import SimpleRateThrottle
 
 from webhooks import errors
@@ -11,35 +18,60 @@ class WebhookTokenThrottle(SimpleRateThrottle):
     scope = "webhook_token"
 
     def get_cache_key(self, request, view):
-        return None  # checked explicitly once the token is known, see `check`
+        return None  # checked explicitly once the token is known, see WebhookThrottles
 
-    def check(self, raw_token: str) -> None:
-        self.key = self.cache_format % {"scope": self.scope, "ident": token_digest(raw_token)[:32]}
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        while self.history and self.history[-1] <= self.now - self.duration:
-            self.history.pop()
-        if len(self.history) >= self.num_requests:
-            raise errors.throttled(self.wait())
-        self.throttle_success()
+    def ident_of(self, raw_token: str) -> str:
+        return token_digest(raw_token)[:32]
 
 
 class WebhookAddressThrottle(SimpleRateThrottle):
-    """Per source address (WEBHOOK_IP_THROTTLE_RATE), checked before the body is parsed or the
-    token looked up, so a stream of random tokens costs a cache hit each, not a query. The address
-    is the one WEBHOOK_TRUSTED_PROXIES resolves, each with its own budget."""
+    """Per source address (WEBHOOK_IP_THROTTLE_RATE), checked before the token is looked up, so a
+    stream of random tokens costs a cache hit each, not a query. The address is the one
+    WEBHOOK_TRUSTED_PROXIES resolves, each with its own budget."""
 
     scope = "webhook_address"
 
     def get_cache_key(self, request, view):
-        return None  # checked explicitly by the intake, see `check`
+        return None  # checked explicitly by the intake, see WebhookThrottles
 
-    def check(self, address: str | None) -> None:
-        self.key = self.cache_format % {"scope": self.scope, "ident": address or "unknown"}
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        while self.history and self.history[-1] <= self.now - self.duration:
-            self.history.pop()
-        if len(self.history) >= self.num_requests:
-            raise errors.throttled(self.wait())
-        self.throttle_success()
+    def ident_of(self, address: str | None) -> str:
+        return address or "unknown"
+
+
+class WebhookThrottles:
+    """The address's and the token's budgets. `check` raises the 429 of the first one spent;
+    the budgets before it are still charged, as DRF's throttles checked one by one would be."""
+
+    def __init__(self):
+        self.address, self.token = WebhookAddressThrottle(), WebhookTokenThrottle()
+
+    def check(self, *, address: str | None, raw_token: str | None = None) -> None:
+        """Charge the address (and the token when known); raise AddressThrottled or the token's
+        429 when a budget is spent."""
+        throttles = [(self.address, self.address.ident_of(address))]
+        if raw_token is not None:
+            throttles.append((self.token, self.token.ident_of(raw_token)))
+        cache = self.address.cache
+        keys = [t.cache_format % {"scope": t.scope, "ident": ident} for t, ident in throttles]
+        histories = cache.get_many(keys)
+        now = self.address.timer()
+        charged = {}
+        try:
+            for (throttle, _), key in zip(throttles, keys, strict=True):
+                throttle.key, throttle.now = key, now
+                throttle.history = [at for at in histories.get(key, []) if at > now - throttle.duration]
+                if len(throttle.history) >= throttle.num_requests:
+                    error = errors.throttled(throttle.wait())
+                    raise AddressThrottled(error) if throttle is self.address else error
+                throttle.history.insert(0, now)
+                charged[key] = throttle.history
+        finally:
+            if charged:  # kept as long as the longest window: older entries are dropped on reading
+                cache.set_many(charged, max(throttle.duration for throttle, _ in throttles))
+
+
+class AddressThrottled(errors.WebhookError):
+    """The source address's budget is spent: the request is refused as if its body was never read."""
+
+    def __init__(self, error: errors.WebhookError):
+        super().__init__(error.message, code=error.code, status=error.status)

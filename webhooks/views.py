@@ -14,7 +14,7 @@ from webhooks import errors, schema
 from webhooks.failures import webhook_fail
 from webhooks.intake import Outcome, Request, webhook_receive, webhook_refuse
 from webhooks.models import WebhookLog
-from webhooks.throttles import WebhookAddressThrottle, WebhookTokenThrottle
+from webhooks.throttles import WebhookThrottles
 
 
 class RawBodyParser(BaseParser):
@@ -60,11 +60,7 @@ class WebhookView(APIView):
             too_large = too_large or len(body) > limit
         if too_large:
             return webhook_refuse(remote_addr=remote, error=errors.body_too_large(limit))
-        return webhook_receive(
-            request=Request(body=body, remote_addr=remote),
-            throttle=WebhookTokenThrottle().check,
-            address_throttle=WebhookAddressThrottle().check,
-        )
+        return webhook_receive(request=Request(body=body, remote_addr=remote), throttles=WebhookThrottles())
 
 
 def _address(request) -> str | None:

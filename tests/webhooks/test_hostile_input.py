@@ -102,7 +102,9 @@ def _break_the_intake(monkeypatch, error=RuntimeError("boom " + "x" * 5000)):
     def broken(**kwargs):
         raise error
 
-    monkeypatch.setattr("orders.services.orders_create", broken)
+    # Both ways of writing a signal build its jobs and orders there (one statement on
+    # PostgreSQL, a transaction elsewhere).
+    monkeypatch.setattr("orders.services._orders_build", broken)
 
 
 @pytest.mark.parametrize("debug", [False, True])
