@@ -87,3 +87,25 @@ def test_a_wrong_token_costs_the_same_digest_work_whether_or_not_its_prefix_matc
     assert services.token_authenticate(raw=sharing_prefix) is None
     assert services.token_authenticate(raw=unrelated) is None
     assert len(compared) == 2  # one comparison each: no early return for the unknown prefix
+
+
+def test_a_malformed_body_spends_its_address_budget_and_is_then_a_429_storing_nothing(
+    trader, post, address_rate
+):
+    address_rate("2/min")
+    address = _fresh_address()
+    statuses = [post(None, raw=b"{not json", REMOTE_ADDR=address).status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+    throttled = WebhookLog.objects.get(http_status=429)
+    assert throttled.payload is None and throttled.raw_body == ""
+
+
+def test_both_budgets_cost_one_cache_read_and_one_write(trader, post, monkeypatch):
+    from django.core.cache import cache
+
+    calls = []
+    for name in ("get", "get_many", "set", "set_many"):
+        real = getattr(cache, name)
+        monkeypatch.setattr(cache, name, lambda *a, _n=name, _r=real, **k: calls.append(_n) or _r(*a, **k))
+    post(guide_example("single_market_buy", _random_token()), REMOTE_ADDR=_fresh_address())
+    assert calls == ["get_many", "set_many"]
