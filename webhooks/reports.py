@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from orders.models import AccountJob, Order, OrderStatus, OrderType
-from orders.reads import log_orders
+from orders.reads import jobs_orders
 from orders.services import jobs_wait
 
 SUCCESSFUL = {OrderStatus.PENDING, OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED}
@@ -201,7 +201,7 @@ def signal_collect(*, log, signal, job_ids, started, skipped_accounts=0) -> tupl
     """Wait for the signal's jobs within the response deadline, then build the guide's response.
     Returns (HTTP status, result, log status or None while some accounts are still running)."""
     jobs = _wait(log, job_ids, started)
-    orders = log_orders(webhook_log_id=log.pk)
+    orders = jobs_orders(jobs)  # read with the jobs (orders.reads.log_jobs)
     return signal_report(log=log, signal=signal, jobs=jobs, orders=orders, skipped_accounts=skipped_accounts)
 
 

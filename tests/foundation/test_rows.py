@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import AccountSymbolSetting
 from orders.models import AccountJob, Order, OrderEvent, Position
-from orders.reads import job_orders, log_jobs, log_orders
+from orders.reads import job_orders, jobs_orders, log_jobs, log_orders
 from tests import factories
 from tradingsite.cache import PooledRedisCache
 from tradingsite.rows import row_insert, row_update
@@ -102,6 +102,9 @@ def test_a_logs_jobs_and_orders_come_with_their_accounts_in_order(orders):
     assert [job.pk for job in found] == [job.pk for job in jobs]
     assert found[0].account == account and found[0].account.label == "Rows"
     assert _fields(found[1]) == _fields(AccountJob.objects.get(pk=jobs[1].pk))
+    # The orders come with the jobs, as log_orders reads them on their own.
+    expected = log_orders(webhook_log_id=log.pk)
+    assert [_fields(o) for o in jobs_orders(found)] == [_fields(o) for o in expected]
 
 
 def test_row_update_writes_what_save_with_update_fields_writes(orders):
