@@ -38,3 +38,38 @@ def process_tree_cpu_seconds(pid: int) -> float:
         total += user + system
         stack.extend(children.get(current, []))
     return total
+
+
+def processes_cpu_seconds(marker: str) -> float:
+    """User + system CPU seconds of every live process whose command line contains `marker`
+    (e.g. "postgres:" for PostgreSQL's backends, "redis-server")."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if marker not in command:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+class CpuSplit:
+    """CPU seconds spent by each part of a running stack between `start()` and `stop()`."""
+
+    def __init__(self, parts: dict):
+        self.parts = parts  # name → a function returning that part's CPU seconds so far
+        self.before: dict[str, float] = {}
+        self.spent: dict[str, float] = {}
+
+    def start(self) -> None:
+        self.before = {name: measure() for name, measure in self.parts.items()}
+
+    def stop(self) -> dict[str, float]:
+        self.spent = {name: measure() - self.before[name] for name, measure in self.parts.items()}
+        return self.spent

@@ -11,6 +11,7 @@ Usage: python bench/throughput.py [--rate 100] [--seconds 60] [--qclusters 2] [-
 """
 
 import argparse
+import os
 import statistics
 import threading
 import time
@@ -18,7 +19,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from figures import publish
+from figures import CpuSplit, process_tree_cpu_seconds, processes_cpu_seconds, publish
 from harness import limit_buy, percentile, running_stack, setup_django
 
 REFUSED_STATUSES = (418, 429, 403)
@@ -65,7 +66,10 @@ def main() -> None:
                 )
             logs_before = WebhookLog.objects.count()
             requests_before = len(sim.requests(limit=10_000_000))
+            split = _cpu_split(stack, simulator_url)
+            split.start()
             samples, errors = _load(stack.web_url, tokens, args)
+            cpu = split.stop()
             expected = {cid for _, _, _, cids in samples for cid in cids}
             deadline = time.time() + 60
             while time.time() < deadline:  # 202s finish in the background
@@ -95,6 +99,12 @@ def main() -> None:
         f"  logged {logged}/{sent}; orders lost {lost}, duplicated {duplicated}; "
         f"rate-limit refusals at the exchange {refused}"
     )
+    signals = max(len(samples), 1)
+    print(
+        "  CPU per signal while loading (ms): "
+        + ", ".join(f"{name} {seconds * 1000 / signals:.1f}" for name, seconds in cpu.items())
+        + f"; total {sum(cpu.values()) * 1000 / signals:.1f} of the {2000 / args.rate:.0f} that 2 cores have"
+    )
     publish(
         throughput={
             "rate": args.rate,
@@ -107,6 +117,24 @@ def main() -> None:
             "duplicated": duplicated,
         },
         scale_out={"qclusters": args.qclusters, "rate_limit_errors": refused},
+    )
+
+
+def _cpu_split(stack, simulator_url: str) -> CpuSplit:
+    """Where the machine's CPU goes during the load: the service's processes, its databases, the
+    simulator, and this load process itself."""
+    port = simulator_url.rsplit(":", 1)[1]
+    return CpuSplit(
+        {
+            "web": lambda: process_tree_cpu_seconds(stack.processes["web"].pid),
+            "qclusters": lambda: sum(
+                process_tree_cpu_seconds(stack.processes[name].pid) for name in stack.cluster_names
+            ),
+            "PostgreSQL": lambda: processes_cpu_seconds("postgres:"),
+            "Redis": lambda: processes_cpu_seconds("redis-server"),
+            "simulator": lambda: processes_cpu_seconds(f"--port {port}"),
+            "load": lambda: sum(os.times()[:2]),
+        }
     )
 
 
