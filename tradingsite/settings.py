@@ -151,6 +151,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = _setting("CONN_MAX_AGE", env.int, 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = _setting("CONN_HEALTH_CHECKS", env.bool, True)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend whose health check polls the socket first (tradingsite/postgres).
+        DATABASES["default"]["ENGINE"] = "tradingsite.postgres"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
