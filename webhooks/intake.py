@@ -5,6 +5,7 @@ its Order rows and its account jobs are written in one transaction; the jobs are
 it commits.
 """
 
+import functools
 import json
 import logging
 import time
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,11 +30,11 @@ from webhooks.log_rows import log_seal, printable
 from webhooks.masking import secrets_of
 from webhooks.models import WebhookLog, WebhookToken
 from webhooks.normalize import normalize_key
-from webhooks.services import token_authenticate
+from webhooks.services import token_pick, token_plausible
 from webhooks.signals import Signal, parse_signal
 from webhooks.structure import structure_check, too_deep
 from webhooks.throttles import AddressThrottled, WebhookThrottles
-from webhooks.tokens import token_mask
+from webhooks.tokens import token_lookup_prefix, token_mask
 
 logger = logging.getLogger(__name__)
 
@@ -82,11 +84,9 @@ def _receive(request: Request, log: WebhookLog, started: float, throttles) -> Ou
     _throttle(throttles, log, address=request.remote_addr, raw_token=signal.token)
     log.action, log.signal_id = signal.action, signal.signal_id
     log.signal = signal.as_log()
-    token = token_authenticate(raw=signal.token)
-    if token is None:
-        raise errors.invalid_token()
+    token, rows = _authenticate(signal)
     log.token, log.owner = token, token.owner
-    strategy, links, log_id = _strategy_links(token, signal)
+    strategy, links, log_id = _strategy_links(rows, signal)
     log.strategy = strategy
     links, skipped = _links(strategy, links, signal)
     if signal.action == "cancel_all_orders":
@@ -173,41 +173,54 @@ def masked_payload(payload: dict) -> dict:
     return masked
 
 
-# The strategy and its usable links in one read (tradingsite/rows.py: no ORM compile per
-# request). A strategy without usable links comes back as one row with no link.
-_STRATEGY_LINKS = JoinedSelect(
-    Part("st", Strategy),
-    Part("l", StrategyAccount),
-    Part("a", ExchangeAccount),
-    tables=(
-        "{st} st LEFT JOIN {l} l ON l.strategy_id = st.id AND l.is_active = %s "
-        "LEFT JOIN {a} a ON a.id = l.account_id AND a.is_active = %s"
-    ),
-    where="st.owner_id = %s AND st.group_name = %s AND st.is_active = %s",
-)
+@functools.cache
+def _token_strategy_select(vendor: str) -> JoinedSelect:
+    """The tokens sharing the raw token's look-up prefix, each with its owner, the owner's active
+    strategy named by the signal, its usable links and their accounts: authentication and
+    routing in one read (tradingsite/rows.py: no ORM compile per request). A strategy without
+    usable links comes back as rows without a link. On PostgreSQL the read also draws the log
+    row's id from its sequence (an uncorrelated subquery, evaluated once), so that the signal's
+    rows can be written in one statement (_accept_at_once). Built on first use: the user model
+    is known once apps are loaded."""
+    draw = f"(SELECT nextval(pg_get_serial_sequence('{WebhookLog._meta.db_table}', 'id')))"
+    return JoinedSelect(
+        Part("t", WebhookToken),
+        Part("u", get_user_model()),
+        Part("st", Strategy),
+        Part("l", StrategyAccount),
+        Part("a", ExchangeAccount),
+        tables=(
+            "{t} t JOIN {u} u ON u.id = t.owner_id "
+            "LEFT JOIN {st} st ON st.owner_id = t.owner_id AND st.group_name = %s AND st.is_active = %s "
+            "LEFT JOIN {l} l ON l.strategy_id = st.id AND l.is_active = %s "
+            "LEFT JOIN {a} a ON a.id = l.account_id AND a.is_active = %s"
+        ),
+        where="t.prefix = %s",
+        extra=(draw,) if vendor == "postgresql" else (),
+    )
 
 
-# PostgreSQL: the same read also draws the log row's id from its sequence (an uncorrelated
-# subquery, evaluated once), so that the signal's rows can be written in one statement
-# (_accept_at_once) without a round trip of their own for it.
-_STRATEGY_LINKS_AND_LOG_ID = JoinedSelect(
-    *_STRATEGY_LINKS.parts,
-    tables=_STRATEGY_LINKS.tables,
-    where=_STRATEGY_LINKS.where,
-    extra=(f"(SELECT nextval(pg_get_serial_sequence('{WebhookLog._meta.db_table}', 'id')))",),
-)
+def _authenticate(signal: Signal) -> tuple[WebhookToken, list[dict]]:
+    """The signal's token (401 unless usable) and the rows of its strategy read with it."""
+    if not token_plausible(signal.token):
+        raise errors.invalid_token()
+    rows = _token_strategy_select(connection.vendor).fetch(
+        [signal.group_name, True, True, True, token_lookup_prefix(signal.token)],
+        suffix=" ORDER BY t.id, st.id, l.id",
+    )
+    candidates = {}
+    for row in rows:
+        row["t"].owner = row["u"]
+        candidates.setdefault(row["t"].pk, row["t"])
+    token = token_pick(raw=signal.token, candidates=list(candidates.values()))
+    if token is None:
+        raise errors.invalid_token()
+    return token, [row for row in rows if row["t"].pk == token.pk]
 
 
-def _strategy_links(
-    token: WebhookToken, signal: Signal
-) -> tuple[Strategy, list[StrategyAccount], int | None]:
+def _strategy_links(rows: list[dict], signal: Signal) -> tuple[Strategy, list[StrategyAccount], int | None]:
     """The strategy, its usable links and, on PostgreSQL, the id drawn for the log row."""
-    params = [True, True, token.owner_id, signal.group_name, True]
-    if connection.vendor == "postgresql":
-        rows = _STRATEGY_LINKS_AND_LOG_ID.fetch(params, suffix=" ORDER BY st.id, l.id")
-    else:
-        rows = _STRATEGY_LINKS.fetch(params, suffix=" ORDER BY st.id, l.id")
-    if not rows:
+    if not rows or rows[0]["st"] is None:
         raise errors.strategy_not_found(signal.group_name)
     strategy = rows[0]["st"]
     log_id = rows[0]["extra"][0] if "extra" in rows[0] else None
@@ -219,7 +232,7 @@ def _strategy_links(
         raise errors.market_type_mismatch(signal.market_type, strategy.market_type)
     links = []
     for row in rows:
-        if row["st"].pk == strategy.pk and row["l"] is not None and row["a"] is not None:
+        if row["l"] is not None and row["a"] is not None:
             row["l"].account, row["l"].strategy = row["a"], strategy
             links.append(row["l"])
     return strategy, links, log_id

@@ -67,14 +67,25 @@ def _token_select() -> JoinedSelect:
 
 def token_authenticate(*, raw: str) -> WebhookToken | None:
     """The usable token whose digest matches `raw` (constant-time compare), or None."""
-    if not isinstance(raw, str) or not raw or len(raw) > 200:
+    if not token_plausible(raw):
         return None
-    now = timezone.now()
-    found = None
     candidates = []
     for row in _token_select().fetch([token_lookup_prefix(raw)]):
         row["t"].owner = row["u"]
         candidates.append(row["t"])
+    return token_pick(raw=raw, candidates=candidates)
+
+
+def token_plausible(raw) -> bool:
+    """Worth a look-up at all: a string of a token's length."""
+    return isinstance(raw, str) and bool(raw) and len(raw) <= 200
+
+
+def token_pick(*, raw: str, candidates: list[WebhookToken]) -> WebhookToken | None:
+    """Of the tokens sharing raw's look-up prefix (each with its `owner`), the usable one whose
+    digest matches `raw`, or None. For a caller that read the candidates along with other rows."""
+    now = timezone.now()
+    found = None
     # The same digest work whether or not the prefix matched a row: only the lookup's own
     # (index) time still differs, and all it can reveal is a 12-character prefix match.
     for candidate in candidates or [None]:
