@@ -187,6 +187,8 @@ Q_CLUSTER = {
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    # django-q2's Redis broker that hands a fan-out to the workers in one round trip.
+    Q_CLUSTER["broker_class"] = "tradingsite.broker.BatchingRedis"
 else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = _setting("Q_POLL", env.float, 0.05)
