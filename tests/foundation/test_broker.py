@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.conf import settings
 from django_q.brokers import get_broker
+from django_q.conf import Conf
 
 from tradingsite.broker import BatchingRedis
 
@@ -24,9 +25,11 @@ def test_it_is_the_configured_broker():
     assert isinstance(get_broker(), BatchingRedis)
 
 
-def test_what_is_waiting_comes_in_one_dequeue_in_order(broker, monkeypatch):
-    for n in range(5):
-        broker.enqueue(f"task-{n}")
+def test_what_is_waiting_comes_in_one_dequeue_in_order_up_to_the_clusters_workers(broker, monkeypatch):
+    workers = Conf.WORKERS
+    names = [f"task-{n}".encode() for n in range(workers + 2)]
+    for name in names:
+        broker.enqueue(name)
     calls = []
     real = broker.connection.execute_command
 
@@ -35,9 +38,10 @@ def test_what_is_waiting_comes_in_one_dequeue_in_order(broker, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(broker.connection, "execute_command", counted)
-    tasks = broker.dequeue()
-    assert [task for _, task in tasks] == [f"task-{n}".encode() for n in range(5)]
-    assert calls == ["LPOP"]  # one round trip for all five
+    first, rest = broker.dequeue(), broker.dequeue()
+    assert [task for _, task in first] == names[:workers]  # one round trip for a worker each
+    assert [task for _, task in rest] == names[workers:]  # the rest for the next (or another cluster)
+    assert calls == ["LPOP", "LPOP"]
     assert broker.queue_size() == 0
 
 
