@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.exchange.types import ExchangeOrder
 from orders.models import FINAL_STATUSES, Order, OrderEvent
 from orders.positions import position_apply_fills
-from tradingsite.rows import row_update, row_update_then_insert
+from tradingsite.rows import row_refresh, row_update, row_update_then_insert
 
 _GUARDED_FIELDS = {"position_applied_quantity", "position_applied_cost"}
 
@@ -59,7 +59,7 @@ def order_update(
         row_update(order, names)  # save(update_fields=…)
     if order.net_filled_quantity > order.position_applied_quantity:
         position_apply_fills(order_id=order.pk)
-        order.refresh_from_db()
+        row_refresh(order)  # order.refresh_from_db()
     return order
 
 

@@ -216,3 +216,29 @@ def rows_update_where(model, values: dict, where: dict) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def row_refresh(instance, *, lock: bool = False) -> None:
+    """What instance.refresh_from_db() does for an instance with no deferred fields (every
+    concrete field read again, cached relations dropped), with a SELECT joined from strings;
+    `lock` adds FOR UPDATE where the database has it (select_for_update()). Raises the
+    model's DoesNotExist as refresh_from_db does."""
+    model, meta = type(instance), instance._meta
+    quote = connection.ops.quote_name
+    sql = f"SELECT {columns_of(model)} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [instance.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise model.DoesNotExist(f"{meta.object_name} matching query does not exist.")
+    fresh = instance_from_row(model, row)
+    for field in meta.concrete_fields:
+        setattr(instance, field.attname, getattr(fresh, field.attname))
+        if field.is_relation and field.is_cached(instance):
+            field.delete_cached_value(instance)
+    for rel in meta.related_objects:
+        if rel.is_cached(instance):
+            rel.delete_cached_value(instance)
+    instance._state.db = fresh._state.db

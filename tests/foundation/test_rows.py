@@ -14,10 +14,17 @@ from django.utils import timezone
 from accounts.models import AccountSymbolSetting
 from orders.leases import job_claim_with_orders
 from orders.models import AccountJob, Order, OrderEvent, Position
+from orders.positions import position_apply_fills
 from orders.reads import job_orders, log_jobs, log_orders
 from tests import factories
 from tradingsite.cache import PooledRedisCache
-from tradingsite.rows import row_insert, row_update, row_update_then_insert, rows_update_where
+from tradingsite.rows import (
+    row_insert,
+    row_refresh,
+    row_update,
+    row_update_then_insert,
+    rows_update_where,
+)
 from webhooks.models import WebhookLog, WebhookToken
 from webhooks.services import token_authenticate
 
@@ -125,7 +132,7 @@ def test_row_update_of_a_missing_row_fails_like_save():
 def test_no_save_signals_are_connected_to_models_written_by_row_update():
     """row_update and rows_insert skip Model.save: a pre_save or post_save receiver on these
     models would never run."""
-    for model in (Order, OrderEvent, AccountJob, WebhookLog):
+    for model in (Order, OrderEvent, AccountJob, WebhookLog, Position):
         assert not pre_save.has_listeners(model) and not post_save.has_listeners(model)
 
 
@@ -284,3 +291,48 @@ def test_rows_update_where_writes_what_the_orms_update_writes(orders):
         _fields(AccountJob.objects.get(pk=mine.pk)) | same
         == _fields(AccountJob.objects.get(pk=orms.pk)) | same
     )
+
+
+def test_row_refresh_reads_what_refresh_from_db_reads(orders):
+    _, account, (order, _) = orders
+    mine, orms = Order.objects.get(pk=order.pk), Order.objects.get(pk=order.pk)
+    for copy in (mine, orms):
+        assert copy.account == account  # cached relation
+    Order.objects.filter(pk=order.pk).update(
+        status="FILLED", filled_quantity=Decimal("0.5"), closed_at=timezone.now()
+    )
+    row_refresh(mine)
+    orms.refresh_from_db()
+    assert _fields(mine) == _fields(orms) and mine.status == "FILLED"
+    assert not Order.account.field.is_cached(mine)  # dropped, as refresh_from_db drops it
+    with pytest.raises(Order.DoesNotExist):
+        row_refresh(Order(pk=987654321))
+
+
+def test_applying_fills_moves_the_position_as_the_orm_version_did(orders):
+    _, _, (order, other) = orders
+    # BTC: a position exists (0.015); ETH: none yet, so it is created.
+    for target, filled, average in ((order, "0.010", "60000"), (other, "0.002", "3000")):
+        Order.objects.filter(pk=target.pk).update(
+            filled_quantity=Decimal(filled), average_price=Decimal(average)
+        )
+        assert position_apply_fills(order_id=target.pk) == Decimal(filled)
+        assert position_apply_fills(order_id=target.pk) == 0  # each fill counted once
+    btc = Position.objects.get(symbol="BTC/USDT:USDT")
+    assert btc.quantity == Decimal("0.025")
+    assert btc.entry_price == Decimal("60000")  # the old 0.015 had no entry price: this one's
+    eth = Position.objects.get(symbol="ETH/USDT:USDT")
+    assert (eth.quantity, eth.entry_price) == (Decimal("0.002"), Decimal("3000"))
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.position_applied_quantity, stored.position_applied_cost) == (
+        Decimal("0.010"),
+        Decimal("600"),
+    )
+    Order.objects.filter(pk=order.pk).update(filled_quantity=Decimal("0.020"), average_price=Decimal("61000"))
+    assert position_apply_fills(order_id=order.pk) == Decimal("0.010")  # the increment only
+    btc.refresh_from_db()
+    # The increment's own price: (0.020 × 61000 − 600) / 0.010 = 62000.
+    assert btc.quantity == Decimal("0.035")
+    entry = (Decimal("0.025") * 60000 + Decimal("0.010") * 62000) / Decimal("0.035")
+    assert abs(btc.entry_price - entry) < Decimal("1e-6")  # SQLite keeps decimals as REAL
+    assert btc.updated_at > stored.updated_at - timedelta(seconds=1)
