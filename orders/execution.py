@@ -34,15 +34,17 @@ from orders.sizing import SizingInput, round_price, size_order
 logger = logging.getLogger(__name__)
 
 
-def account_orders_execute(*, job, still_ours=None) -> dict:
+def account_orders_execute(*, job, orders: list[Order] | None = None, still_ours=None) -> dict:
     """Place the job's PROCESSING orders one after another. Never raises for exchange errors:
     each order ends with its status and error recorded. `still_ours()` False (the job's lease
     went to another worker) stops before the next order. Returns the job's stage times
-    (`sent_at`, `exchange_answered_at`) for the job's closing UPDATE."""
+    (`sent_at`, `exchange_answered_at`) for the job's closing UPDATE. `orders`: the job's orders
+    as reads.job_orders() gives them, when the claim already read them (leases.job_claim_with_orders)."""
     # What sizing and leverage need comes with the orders, in one round trip: the position at
     # the start of the job (a batch's legs are shares of the same position: their qty_per add up
     # to at most 100) and the leverage last set on the exchange.
-    orders = job_orders(webhook_log_id=job.webhook_log_id, account_id=job.account_id)
+    if orders is None:
+        orders = job_orders(webhook_log_id=job.webhook_log_id, account_id=job.account_id)
     context = AccountContext.of(orders[0]) if orders else None
     sent_before = None
     if job.attempts > 1:  # the earlier attempt wrote nothing before its creates: any may have left

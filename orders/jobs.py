@@ -17,9 +17,10 @@ from orders.cancellation import account_cancel_execute
 from orders.events import job_finished
 from orders.execution import account_orders_execute
 from orders.guard import order_expire
-from orders.leases import LeaseKeeper, job_claim, lease_lapsed
+from orders.leases import LeaseKeeper, job_claim_with_orders, lease_lapsed
 from orders.lifecycle import order_record_exchange_state
 from orders.models import AccountJob, Order, OrderEvent, OrderStatus
+from tradingsite.rows import rows_update_where
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +28,13 @@ logger = logging.getLogger(__name__)
 def job_run(*, job_id: int) -> dict:
     """Run the job, or resume it when its last worker died (orders/leases.py). A job that is
     running elsewhere or finished is left alone, so a task delivered twice does nothing more."""
-    job = job_claim(job_id=job_id)  # one conditional UPDATE: only one delivery can win it
-    if job is None:
+    # One conditional UPDATE (only one delivery can win it) that, on PostgreSQL, also reads the
+    # job's orders: the worker goes from claiming to sizing in one round trip.
+    claimed = job_claim_with_orders(job_id=job_id)
+    if claimed is None:
         logger.warning("job %s was already claimed; not running it again", job_id)
         return {"skipped": True}
+    job, orders = claimed
     attempt = job.attempts
     # The job row is written in the webhook's own transaction: its age is the queueing delay.
     logger.info(
@@ -45,7 +49,7 @@ def job_run(*, job_id: int) -> dict:
     with _lease(job_id, attempt) as lease:
         try:
             if job.kind == AccountJob.Kind.ORDERS:
-                stages = account_orders_execute(job=job, still_ours=lease.still_ours) or {}
+                stages = account_orders_execute(job=job, orders=orders, still_ours=lease.still_ours) or {}
             else:
                 result = account_cancel_execute(job=job)
         except (OperationalError, InterfaceError):  # the database went away: the job stays
@@ -56,8 +60,18 @@ def job_run(*, job_id: int) -> dict:
             state, error = AccountJob.State.FAILED, f"{type(exc).__name__}: {str(exc)[:500]}"
     if lease.lost:  # another worker resumed it meanwhile: that one records the end
         return {"state": "handed over"}
-    AccountJob.objects.filter(pk=job_id, attempts=attempt).update(
-        state=state, error=error, result=result, finished_at=timezone.now(), lease_until=None, **stages
+    # filter(pk=…, attempts=…).update(…) without the ORM's compile: ~1 ms of CPU on every job.
+    rows_update_where(
+        AccountJob,
+        {
+            "state": state,
+            "error": error,
+            "result": result,
+            "finished_at": timezone.now(),
+            "lease_until": None,
+            **stages,
+        },
+        {"id": job_id, "attempts": attempt},
     )
     # The webhook request waiting for it wakes; whoever follows the job's signal hears that it
     # ended (webhooks closes a log answered 202).

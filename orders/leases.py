@@ -17,7 +17,8 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from orders.models import AccountJob
+from orders.models import AccountJob, Order
+from orders.reads import claimed_job_orders, job_orders
 from tradingsite.rows import columns_of, instance_from_row
 
 logger = logging.getLogger(__name__)
@@ -39,10 +40,38 @@ def job_claim(*, job_id: int) -> AccountJob | None:
     One statement, UPDATE … RETURNING: the claim is the first thing every job does, on the path
     between a webhook and its order, and the ORM's update() returns a count only (a second query
     would read back what the UPDATE already had)."""
+    sql, params = _claim_update(job_id=job_id)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {columns_of(AccountJob)}", params)
+        row = cursor.fetchone()
+    return instance_from_row(AccountJob, row) if row else None
+
+
+def job_claim_with_orders(*, job_id: int) -> tuple[AccountJob, list[Order] | None] | None:
+    """job_claim(), and for an orders job its orders as reads.job_orders() gives them (None for
+    other kinds); the job's `account` comes with them. On PostgreSQL one round trip: the claim is a
+    data-modifying CTE that the read of the orders joins, so a worker goes from claiming to
+    sizing without waiting on the database twice; elsewhere (SQLite) the two statements."""
+    if connection.vendor != "postgresql":
+        job = job_claim(job_id=job_id)
+        if job is None:
+            return None
+        if job.kind != AccountJob.Kind.ORDERS:
+            return job, None
+        orders = job_orders(webhook_log_id=job.webhook_log_id, account_id=job.account_id)
+        if orders:
+            job.account = orders[0].account
+        return job, orders
+    sql, params = _claim_update(job_id=job_id)
+    return claimed_job_orders(claim=f"{sql} RETURNING {columns_of(AccountJob)}", params=params)
+
+
+def _claim_update(*, job_id: int) -> tuple[str, list]:
+    """The claim's conditional UPDATE (without RETURNING) and its parameters: only one delivery
+    can win it; a lapsed lease is resumable (lease_lapsed() in SQL); attempts are capped."""
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
     table = connection.ops.quote_name(AccountJob._meta.db_table)
-    columns = columns_of(AccountJob)
     State = AccountJob.State
     # lease_lapsed() in SQL: queued, or running with a lapsed lease.
     # The table and column names come from the model, never from input; the values are parameters.
@@ -50,8 +79,7 @@ def job_claim(*, job_id: int) -> AccountJob | None:
         f"UPDATE {table} SET state = %s, lease_until = %s, attempts = attempts + 1, "  # noqa: S608
         "started_at = COALESCE(started_at, %s) "
         "WHERE id = %s AND attempts < %s AND (state = %s OR (state = %s AND "
-        "(lease_until < %s OR (lease_until IS NULL AND started_at < %s)))) "
-        f"RETURNING {columns}"
+        "(lease_until < %s OR (lease_until IS NULL AND started_at < %s))))"
     )
     lapse = timedelta(seconds=settings.JOB_LEASE_SECONDS)
     params = [
@@ -65,10 +93,7 @@ def job_claim(*, job_id: int) -> AccountJob | None:
         adapt(now),
         adapt(now - lapse),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return instance_from_row(AccountJob, row) if row else None
+    return sql, params
 
 
 RENEW_EVERY = 1 / 3  # of JOB_LEASE_SECONDS: a lease is renewed once this old

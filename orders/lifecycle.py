@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.exchange.types import ExchangeOrder
 from orders.models import FINAL_STATUSES, Order, OrderEvent
 from orders.positions import position_apply_fills
-from tradingsite.rows import row_insert, row_update
+from tradingsite.rows import row_refresh, row_update, row_update_then_insert
 
 _GUARDED_FIELDS = {"position_applied_quantity", "position_applied_cost"}
 
@@ -43,7 +43,7 @@ def order_update(
     # (moved only by position_apply_fills, under a row lock) can never be overwritten by a stale copy.
     if _GUARDED_FIELDS & set(fields):
         raise ValueError("position_applied_* are moved by position_apply_fills only")
-    row_update(order, [*fields, "status", "closed_at", "updated_at"])  # save(update_fields=…)
+    names = [*fields, "status", "closed_at", "updated_at"]
     if order.status != before_status or order.filled_quantity != before_filled:
         event = OrderEvent(
             order=order,
@@ -53,10 +53,13 @@ def order_update(
             filled_quantity=order.filled_quantity,
             detail=detail[:1000],
         )
-        row_insert(event)  # OrderEvent.objects.create(…)
+        # save(update_fields=…) and OrderEvent.objects.create(…): one statement on PostgreSQL.
+        row_update_then_insert(order, names, event)
+    else:
+        row_update(order, names)  # save(update_fields=…)
     if order.net_filled_quantity > order.position_applied_quantity:
         position_apply_fills(order_id=order.pk)
-        order.refresh_from_db()
+        row_refresh(order)  # order.refresh_from_db()
     return order
 
 

@@ -7,7 +7,7 @@ leverage last set: the equivalent ORM query cost about 40% of a job's CPU, 2.9 m
 from accounts.models import AccountSymbolSetting, ExchangeAccount
 from orders.models import AccountJob, Order, Position
 from strategies.models import StrategyAccount
-from tradingsite.rows import JoinedSelect, Part
+from tradingsite.rows import JoinedSelect, Part, fetch_after
 
 _SELECT = JoinedSelect(
     Part("o", Order),
@@ -27,9 +27,15 @@ _SELECT = JoinedSelect(
 def job_orders(*, webhook_log_id: int, account_id: int) -> list[Order]:
     """The job's orders in sequence, each with `link` (None when deleted), `account`,
     `position_at_start`, `leverage_on_exchange` and `margin_on_exchange` set."""
+    return _orders_of(_SELECT.fetch([webhook_log_id, account_id], suffix=" ORDER BY o.order_index"))
+
+
+def _orders_of(rows: list[dict]) -> list[Order]:
     orders, account = [], None
-    for row in _SELECT.fetch([webhook_log_id, account_id], suffix=" ORDER BY o.order_index"):
+    for row in rows:
         order = row["o"]
+        if order is None:  # a claimed job without orders (claimed_job_orders)
+            continue
         account = account or row["a"]  # one account per job: one instance for all its orders
         order.account = account
         if row["l"] is not None:  # a deleted link leaves its orders (SET_NULL)
@@ -39,6 +45,43 @@ def job_orders(*, webhook_log_id: int, account_id: int) -> list[Order]:
         order.margin_on_exchange = row["s.margin_mode"]
         orders.append(order)
     return orders
+
+
+# The job as its claim (a data-modifying CTE named j) returned it, its account, and for an orders
+# job the orders as _SELECT reads them: one row per order, or one with no order.
+_CLAIMED = JoinedSelect(
+    Part("j", AccountJob),
+    Part("o", Order),
+    Part("l", StrategyAccount),
+    Part("a", ExchangeAccount),
+    Part("p", Position, ("quantity",)),
+    Part("s", AccountSymbolSetting, ("leverage", "margin_mode")),
+    tables=(
+        "j LEFT JOIN {a} a ON a.id = j.account_id "
+        "LEFT JOIN {o} o ON o.webhook_log_id = j.webhook_log_id AND o.account_id = j.account_id "
+        f"AND j.kind = '{AccountJob.Kind.ORDERS.value}' "
+        "LEFT JOIN {l} l ON l.id = o.link_id "
+        "LEFT JOIN {p} p ON p.link_id = o.link_id AND p.symbol = o.symbol "
+        "LEFT JOIN {s} s ON s.account_id = o.account_id AND s.symbol = o.symbol"
+    ),
+    where="TRUE",
+)
+
+
+def claimed_job_orders(*, claim: str, params: list) -> tuple[AccountJob, list[Order] | None] | None:
+    """PostgreSQL: run `claim` (an UPDATE of one account job … RETURNING all its columns, with
+    its `params`) and read, in the same statement, what job_orders() would read for the job it
+    claimed. The job (with its `account`) and its orders (None unless an orders job), or None
+    when the claim matched nothing."""
+    rows = fetch_after(_CLAIMED, f"WITH j AS ({claim})", params, suffix=" ORDER BY o.order_index")
+    if not rows:
+        return None
+    job = rows[0]["j"]
+    if rows[0]["a"] is not None:
+        job.account = rows[0]["a"]
+    if job.kind != AccountJob.Kind.ORDERS:
+        return job, None
+    return job, _orders_of(rows)  # the orders share the job's `account` instance (rows[0]["a"])
 
 
 _LOG_JOBS = JoinedSelect(

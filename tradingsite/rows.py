@@ -172,3 +172,91 @@ def row_update(instance, names: list[str]) -> None:
         cursor.execute(sql, [*values, instance.pk])
         if cursor.rowcount == 0:  # as save(update_fields=...) does
             raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+def fetch_after(select: JoinedSelect, head: str, params: list, *, suffix: str = "") -> list[dict]:
+    """select.fetch() preceded by `head`, a WITH clause whose %s parameters come first in
+    `params`: on PostgreSQL a data-modifying CTE (UPDATE … RETURNING) and the read of what it
+    touched are one round trip. `head` is SQL from our own modules, never input."""
+    sql, plan = select._plan()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head} {sql}{suffix}", params)
+        rows = cursor.fetchall()
+    return [select._row(row, plan) for row in rows]
+
+
+def row_update_then_insert(instance, names: list[str], new) -> None:
+    """row_update(instance, names), then row_insert(new) (a row that refers to `instance`, its
+    audit event): on PostgreSQL one statement, the UPDATE in a CTE and the INSERT fed from it, so
+    the event is written only with the update and both cost one round trip instead of two and
+    no transaction; elsewhere the two statements. Raises DatabaseError as row_update does."""
+    if connection.vendor != "postgresql":
+        row_update(instance, names)
+        row_insert(new)
+        return
+    quote = connection.ops.quote_name
+    meta, new_meta = instance._meta, new._meta
+    fields = [meta.get_field(name) for name in dict.fromkeys(names)]
+    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    new_fields = [field for field in new_meta.concrete_fields if not field.primary_key]
+    new_values = [field.get_db_prep_save(field.pre_save(new, True), connection) for field in new_fields]
+    pk = quote(meta.pk.column)
+    # Names from the models; every value is a %s parameter.
+    sql = (
+        f"WITH u AS (UPDATE {quote(meta.db_table)} SET {assignments} WHERE {pk} = %s RETURNING {pk}) "  # noqa: S608
+        f"INSERT INTO {quote(new_meta.db_table)} ({', '.join(quote(f.column) for f in new_fields)}) "
+        f"SELECT {', '.join(['%s'] * len(new_fields))} FROM u RETURNING {quote(new_meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, instance.pk, *new_values])
+        row = cursor.fetchone()
+    if row is None:  # no row updated, so none inserted: as save(update_fields=...) does
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    new.pk = row[0]
+    new._state.adding = False
+
+
+def rows_update_where(model, values: dict, where: dict) -> int:
+    """model.objects.filter(**where).update(**values) for equality filters on columns, as one
+    UPDATE joined from strings instead of a compiled query; returns the number of rows, as
+    update() does. Like update(), no save(), no signals, no auto_now."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    sets = [(meta.get_field(name), value) for name, value in values.items()]
+    tests = [(meta.get_field(name), value) for name, value in where.items()]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field, _ in sets)
+    conditions = " AND ".join(f"{quote(field.column)} = %s" for field, _ in tests)
+    params = [field.get_db_prep_save(value, connection) for field, value in sets] + [
+        field.get_db_prep_value(value, connection) for field, value in tests
+    ]
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {conditions}"  # noqa: S608 (model names)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def row_refresh(instance, *, lock: bool = False) -> None:
+    """What instance.refresh_from_db() does for an instance with no deferred fields (every
+    concrete field read again, cached relations dropped), with a SELECT joined from strings;
+    `lock` adds FOR UPDATE where the database has it (select_for_update()). Raises the
+    model's DoesNotExist as refresh_from_db does."""
+    model, meta = type(instance), instance._meta
+    quote = connection.ops.quote_name
+    sql = f"SELECT {columns_of(model)} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [instance.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise model.DoesNotExist(f"{meta.object_name} matching query does not exist.")
+    fresh = instance_from_row(model, row)
+    for field in meta.concrete_fields:
+        setattr(instance, field.attname, getattr(fresh, field.attname))
+        if field.is_relation and field.is_cached(instance):
+            field.delete_cached_value(instance)
+    for rel in meta.related_objects:
+        if rel.is_cached(instance):
+            rel.delete_cached_value(instance)
+    instance._state.db = fresh._state.db
