@@ -65,6 +65,9 @@ def webhook_receive(*, request: Request, throttles: WebhookThrottles | None = No
             return _reject(log, error, started)
     except Exception as error:
         return Outcome(*webhook_fail(log=log, body=request.body, error=error, started=started))
+    finally:
+        if throttles is not None:  # whatever the outcome (an accepted signal was charged already)
+            throttles.charge()
 
 
 def webhook_refuse(*, remote_addr: str | None, error: errors.WebhookError) -> Outcome:
@@ -89,9 +92,14 @@ def _receive(request: Request, log: WebhookLog, started: float, throttles) -> Ou
     strategy, links, log_id = _strategy_links(rows, signal)
     log.strategy = strategy
     links, skipped = _links(strategy, links, signal)
+    handed_over = throttles.charge if throttles is not None else _nothing
     if signal.action == "cancel_all_orders":
-        return _accept_cancel(log, strategy, links, signal, started)
-    return _accept_orders(log, log_id, strategy, links, signal, started, skipped)
+        return _accept_cancel(log, strategy, links, signal, started, handed_over)
+    return _accept_orders(log, log_id, strategy, links, signal, started, skipped, handed_over)
+
+
+def _nothing() -> None:
+    return None
 
 
 def _throttle(throttles: WebhookThrottles | None, log: WebhookLog, **budgets) -> None:
@@ -304,7 +312,7 @@ def _duplicate(log: WebhookLog, first: WebhookLog, started: float) -> Outcome:
     return Outcome(200, log.response)
 
 
-def _accept_orders(log, log_id, strategy, links, signal, started, skipped) -> Outcome:
+def _accept_orders(log, log_id, strategy, links, signal, started, skipped, handed_over) -> Outcome:
     jobs = _accept_at_once(log, log_id, strategy, links, signal)
     if jobs is None:
         with transaction.atomic():
@@ -315,6 +323,7 @@ def _accept_orders(log, log_id, strategy, links, signal, started, skipped) -> Ou
                 log_id=log.pk, strategy=strategy, links=links, intent=_order_intent(signal, log.received_at)
             )
     log.committed_at = timezone.now()  # saved with the answer: no extra write on the hot path
+    handed_over()  # the throttles' charge, now that the jobs are on their way
     status, result, log_status = reports.signal_collect(
         log=log, signal=signal, job_ids=[job.pk for job in jobs], started=started, skipped_accounts=skipped
     )
@@ -340,7 +349,7 @@ def _accept_at_once(log, log_id, strategy, links, signal) -> list | None:
         return None
 
 
-def _accept_cancel(log, strategy, links, signal, started) -> Outcome:
+def _accept_cancel(log, strategy, links, signal, started, handed_over) -> Outcome:
     with transaction.atomic():
         first = _claim(log)
         if first is not None:
@@ -349,6 +358,7 @@ def _accept_cancel(log, strategy, links, signal, started) -> Outcome:
             log_id=log.pk, strategy=strategy, links=links, intent=_cancel_intent(signal)
         )
     log.committed_at = timezone.now()
+    handed_over()
     status, result, log_status = reports.cancel_collect(
         log=log, job_ids=[job.pk for job in jobs], started=started
     )
