@@ -2,8 +2,10 @@
 
 With Redis (the production broker) a finished job pushes a notice onto a short-lived list named
 after its webhook log, and the request blocks on that list. The database stays the truth: the
-request reads the jobs after the notices and at least every CHECK_SECONDS, so a lost notice
-costs that long, never a wrong answer. Without Redis (the embedded default, the ORM broker)
+request reads the jobs after the notices, and when CHECK_SECONDS pass without one, then after
+twice as long each time up to MAX_CHECK_SECONDS: a lost notice costs at most that long, never a
+wrong answer, and a request whose jobs wait behind others (a busy machine) does not read the
+database four times a second while it waits. Without Redis (the embedded default, the ORM broker)
 waiters poll the database.
 """
 
@@ -18,7 +20,8 @@ from django_q.conf import Conf
 
 logger = logging.getLogger(__name__)
 
-CHECK_SECONDS = 0.25  # the longest a lost notice can delay an answer
+CHECK_SECONDS = 0.25  # the first silence after which the database is read
+MAX_CHECK_SECONDS = 1.0  # the longest a lost notice can delay an answer
 KEEP_SECONDS = 120  # an unread list expires: nobody waits longer than the response deadline
 
 _brokers: dict[int, object] = {}
