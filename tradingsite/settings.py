@@ -313,6 +313,7 @@ ORDER_MARKET_SLIPPAGE = _setting("ORDER_MARKET_SLIPPAGE", env.float, 0.002)
 # The shared rate limiter counts each exchange window this much longer than published, because
 # our clock and the exchange's arrival times differ slightly (seconds).
 RATE_LIMIT_WINDOW_MARGIN = _setting("RATE_LIMIT_WINDOW_MARGIN", env.float, 0.05)
+RATE_LIMIT_WINDOW_MARGIN_FRACTION = _setting("RATE_LIMIT_WINDOW_MARGIN_FRACTION", env.float, 0.05)
 # Prefix of the limiter's Redis keys: installations (or test runs) sharing a Redis keep apart.
 RATE_LIMIT_NAMESPACE = env.str("RATE_LIMIT_NAMESPACE", default="rl:")
 # Orders left in PROCESSING longer than this are settled by the sweeper.
