@@ -9,12 +9,16 @@ from orders.models import AccountJob, Order, Position
 from strategies.models import StrategyAccount
 from tradingsite.rows import JoinedSelect, Part, fetch_after
 
-_SELECT = JoinedSelect(
+# An order with what its job needs of it: link, account, position and leverage last set.
+_ORDER_PARTS = (
     Part("o", Order),
     Part("l", StrategyAccount),
     Part("a", ExchangeAccount),
     Part("p", Position, ("quantity",)),
     Part("s", AccountSymbolSetting, ("leverage", "margin_mode")),
+)
+_SELECT = JoinedSelect(
+    *_ORDER_PARTS,
     tables=(
         "{o} o LEFT JOIN {l} l ON l.id = o.link_id JOIN {a} a ON a.id = o.account_id "
         "LEFT JOIN {p} p ON p.link_id = o.link_id AND p.symbol = o.symbol "
@@ -51,11 +55,7 @@ def _orders_of(rows: list[dict]) -> list[Order]:
 # job the orders as _SELECT reads them: one row per order, or one with no order.
 _CLAIMED = JoinedSelect(
     Part("j", AccountJob),
-    Part("o", Order),
-    Part("l", StrategyAccount),
-    Part("a", ExchangeAccount),
-    Part("p", Position, ("quantity",)),
-    Part("s", AccountSymbolSetting, ("leverage", "margin_mode")),
+    *_ORDER_PARTS,
     tables=(
         "j LEFT JOIN {a} a ON a.id = j.account_id "
         "LEFT JOIN {o} o ON o.webhook_log_id = j.webhook_log_id AND o.account_id = j.account_id "
