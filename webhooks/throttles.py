@@ -6,10 +6,14 @@ is a read and a write each, and on this machine every Redis round trip on the wa
 webhook to its order costs ~0.3 ms).
 """
 
+import logging
+
 from rest_framework.throttling import SimpleRateThrottle
 
 from webhooks import errors
 from webhooks.tokens import token_digest
+
+logger = logging.getLogger(__name__)
 
 
 class WebhookTokenThrottle(SimpleRateThrottle):
@@ -76,10 +80,15 @@ class WebhookThrottles:
             self._pending[key] = throttle.history
 
     def charge(self) -> None:
-        """Write what `check` let through (once; later calls do nothing)."""
+        """Write what `check` let through (once; later calls do nothing). Never raises: it runs
+        after a signal was accepted, whose answer must not become a 500 (a resend) because the
+        cache went away; a lost charge only lets one request through uncounted."""
         if self._pending:
             pending, self._pending = self._pending, {}
-            self.address.cache.set_many(pending, self._timeout)
+            try:
+                self.address.cache.set_many(pending, self._timeout)
+            except Exception as error:
+                logger.warning("webhook throttles: charge not written: %s", type(error).__name__)
 
 
 class AddressThrottled(errors.WebhookError):

@@ -121,3 +121,16 @@ def test_both_budgets_cost_one_cache_read_and_one_write(trader, post, monkeypatc
         monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
     post(guide_example("single_market_buy", _random_token()), REMOTE_ADDR=_fresh_address())
     assert calls == ["get_many", "set_many"]
+
+
+def test_a_charge_the_cache_refuses_does_not_turn_an_accepted_signal_into_a_500(
+    trader, post, fake_exchange, sync_tasks, monkeypatch
+):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache went away")
+
+    monkeypatch.setattr(cache, "set_many", down)
+    response = post(guide_example("single_market_buy", trader.token), REMOTE_ADDR=_fresh_address())
+    assert response.status_code == 200 and len(fake_exchange.placed()) == 1
