@@ -1,7 +1,7 @@
 """The reads on the path from a webhook to its orders and back, each one SELECT written once per
 process (tradingsite/rows.py). A job's orders with their link and account, the position and the
 leverage last set: the equivalent ORM query cost about 40% of a job's CPU, 2.9 ms against
-0.35 ms here (README "Profile"). A webhook's jobs and orders, for its answer.
+0.35 ms here (README "Profile"). A webhook's jobs with their orders, for its answer.
 """
 
 from accounts.models import AccountSymbolSetting, ExchangeAccount
@@ -94,7 +94,6 @@ _LOG_JOBS = JoinedSelect(
     ),
     where="j.webhook_log_id = %s",
 )
-_LOG_ORDERS = JoinedSelect(Part("o", Order), tables="{o} o", where="o.webhook_log_id = %s")
 
 
 def log_jobs(*, webhook_log_id: int) -> list[AccountJob]:
@@ -112,12 +111,6 @@ def log_jobs(*, webhook_log_id: int) -> list[AccountJob]:
 
 
 def jobs_orders(jobs: list[AccountJob]) -> list[Order]:
-    """The orders that came with log_jobs, by account, then leg (as log_orders gives them)."""
+    """The orders that came with log_jobs, by account, then leg."""
     orders = {order.pk: order for job in jobs for order in job.signal_orders}  # one job per account
     return sorted(orders.values(), key=lambda order: (order.account_id, order.order_index))
-
-
-def log_orders(*, webhook_log_id: int) -> list[Order]:
-    """The webhook's orders by account, then leg."""
-    rows = _LOG_ORDERS.fetch([webhook_log_id], suffix=" ORDER BY o.account_id, o.order_index")
-    return [row["o"] for row in rows]

@@ -164,14 +164,20 @@ def row_update(instance, names: list[str]) -> None:
     (tests/foundation/test_rows.py keeps that true for the models that use it)."""
     meta = instance._meta
     quote = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in dict.fromkeys(names)]
-    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    assignments, values = _assignments(instance, names)
     sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, instance.pk])
         if cursor.rowcount == 0:  # as save(update_fields=...) does
             raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+def _assignments(instance, names: list[str]) -> tuple[str, list]:
+    """`col = %s, …` and its values for save(update_fields=names) (auto_now stamped by pre_save)."""
+    quote = connection.ops.quote_name
+    fields = [instance._meta.get_field(name) for name in dict.fromkeys(names)]
+    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
+    return ", ".join(f"{quote(field.column)} = %s" for field in fields), values
 
 
 def fetch_after(select: JoinedSelect, head: str, params: list, *, suffix: str = "") -> list[dict]:
@@ -196,9 +202,7 @@ def row_update_then_insert(instance, names: list[str], new) -> None:
         return
     quote = connection.ops.quote_name
     meta, new_meta = instance._meta, new._meta
-    fields = [meta.get_field(name) for name in dict.fromkeys(names)]
-    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    assignments, values = _assignments(instance, names)
     new_fields = [field for field in new_meta.concrete_fields if not field.primary_key]
     new_values = [field.get_db_prep_save(field.pre_save(new, True), connection) for field in new_fields]
     pk = quote(meta.pk.column)
