@@ -9,6 +9,7 @@ import functools
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -45,6 +46,8 @@ SUCCESS_MESSAGE = gettext_noop("웹훅 처리 성공")
 class Outcome:
     status: int
     body: dict
+    # What is left to do once the answer has gone out (the log row's answer): see _finish.
+    after: Callable[[], None] | None = None
 
 
 @dataclass
@@ -400,9 +403,17 @@ def _finish(log, status, result, log_status, started) -> Outcome:
     if log_status:
         log.status = log_status
         fields.append("status")
+    # The row's answer is written once the answer has gone out (the view's response runs `after`
+    # when the server closes it): a round trip less between the jobs' end and the caller. The
+    # signal's rows were committed long before; a row whose answer write is lost (the process
+    # died in between) keeps status `received` until the scheduled pass finalises it
+    # (webhooks/finalize.py), and a duplicate of it answers without the first one's result.
+    return Outcome(status, log.response, after=functools.partial(_answer_record, log, fields))
+
+
+def _answer_record(log: WebhookLog, fields: list[str]) -> None:
     row_update(log, fields)  # log.save(update_fields=fields)
-    logger.info("webhook %s %s answered %s in %.1f ms", log.pk, log.action, status, log.duration_ms)
-    return Outcome(status, log.response)
+    logger.info("webhook %s %s answered %s in %.1f ms", log.pk, log.action, log.http_status, log.duration_ms)
 
 
 def _reject(log: WebhookLog, error: errors.WebhookError, started: float) -> Outcome:

@@ -1,4 +1,5 @@
 import ipaddress
+import logging
 import time
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from webhooks.intake import Outcome, Request, webhook_receive, webhook_refuse
 from webhooks.models import WebhookLog
 from webhooks.throttles import WebhookThrottles
 
+logger = logging.getLogger(__name__)
+
 
 class RawBodyParser(BaseParser):
     """Accept any Content-Type: TradingView sends text/plain for alert text. The view decodes."""
@@ -24,6 +27,25 @@ class RawBodyParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         return None
+
+
+class AnsweredResponse(Response):
+    """A Response that runs `after` when the server closes it, once the answer has been sent
+    (WSGI servers call close() after the last byte; Django's test client calls it too)."""
+
+    def __init__(self, *args, after=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.after = after
+
+    def close(self):
+        after, self.after = self.after, None  # once, however often close() is called
+        try:
+            if after is not None:
+                after()
+        except Exception:  # the answer is out: what is left must not turn into a 500 page
+            logger.exception("webhook: recording the answer failed")
+        finally:
+            super().close()  # request_finished (Django closes old connections) comes after
 
 
 class WebhookView(APIView):
@@ -42,7 +64,7 @@ class WebhookView(APIView):
                 started = time.monotonic()
                 log = WebhookLog(remote_addr=_address(request))
                 outcome = Outcome(*webhook_fail(log=log, body=b"", error=error, started=started))
-        return Response(outcome.body, status=outcome.status)
+        return AnsweredResponse(outcome.body, status=outcome.status, after=outcome.after)
 
     def _handle(self, request) -> Outcome:
         limit = settings.WEBHOOK_MAX_BODY_BYTES
