@@ -46,6 +46,8 @@ def account_orders_execute(*, job, orders: list[Order] | None = None, still_ours
     if orders is None:
         orders = job_orders(webhook_log_id=job.webhook_log_id, account_id=job.account_id)
     context = AccountContext.of(orders[0]) if orders else None
+    if context is not None:
+        context.last_order_id = orders[-1].pk
     sent_before = None
     if job.attempts > 1:  # the earlier attempt wrote nothing before its creates: any may have left
         sent_before = earlier_attempt_gone_before(timezone.now())
@@ -101,6 +103,7 @@ class AccountContext:
     position: Decimal
     leverage: int | None
     margin_mode: str | None
+    last_order_id: int | None = None  # the job's last order: its write may go with the job's close
     sent_at: datetime | None = None  # the first order left for the exchange
     answered_at: datetime | None = None  # the exchange's last answer to an order
 

@@ -21,6 +21,7 @@ from orders.leases import LeaseKeeper, job_claim_with_orders, lease_lapsed
 from orders.lifecycle import order_record_exchange_state
 from orders.models import AccountJob, Order, OrderEvent, OrderStatus
 from tradingsite.rows import rows_update_where
+from tradingsite.write_behind import write_behind
 
 logger = logging.getLogger(__name__)
 
@@ -48,34 +49,37 @@ def job_run(*, job_id: int) -> dict:
         "started" if attempt == 1 else f"resumed (attempt {attempt})",
         (timezone.now() - job.created_at).total_seconds() * 1000,
     )
-    state, error, result, stages = AccountJob.State.DONE, "", None, {}
-    with _lease(job_id, attempt) as lease:
-        try:
-            if job.kind == AccountJob.Kind.ORDERS:
-                stages = account_orders_execute(job=job, orders=orders, still_ours=lease.still_ours) or {}
-            else:
-                result = account_cancel_execute(job=job)
-        except (OperationalError, InterfaceError):  # the database went away: the job stays
-            logger.exception("job %s interrupted by the database; it resumes", job_id)  # RUNNING
-            raise  # and its lease lapses, so the sweeper resumes it instead of failing it
-        except Exception as exc:  # the job's own failure is recorded, never re-run by the broker
-            logger.exception("job %s failed", job_id)
-            state, error = AccountJob.State.FAILED, f"{type(exc).__name__}: {str(exc)[:500]}"
-    if lease.lost:  # another worker resumed it meanwhile: that one records the end
-        return {"state": "handed over"}
-    # filter(pk=…, attempts=…).update(…) without the ORM's compile: ~1 ms of CPU on every job.
-    rows_update_where(
-        AccountJob,
-        {
-            "state": state,
-            "error": error,
-            "result": result,
-            "finished_at": timezone.now(),
-            "lease_until": None,
-            **stages,
-        },
-        {"id": job_id, "attempts": attempt},
-    )
+    # The job's last order write waits for the job's close and goes out in the same statement
+    # (tradingsite/write_behind.py): one round trip less before the webhook hears of the end.
+    with write_behind():
+        state, error, result, stages = AccountJob.State.DONE, "", None, {}
+        with _lease(job_id, attempt) as lease:
+            try:
+                if job.kind == AccountJob.Kind.ORDERS:
+                    stages = account_orders_execute(job=job, orders=orders, still_ours=lease.still_ours) or {}
+                else:
+                    result = account_cancel_execute(job=job)
+            except (OperationalError, InterfaceError):  # the database went away: the job stays
+                logger.exception("job %s interrupted by the database; it resumes", job_id)  # RUNNING
+                raise  # and its lease lapses, so the sweeper resumes it instead of failing it
+            except Exception as exc:  # the job's own failure is recorded, never re-run by the broker
+                logger.exception("job %s failed", job_id)
+                state, error = AccountJob.State.FAILED, f"{type(exc).__name__}: {str(exc)[:500]}"
+        if lease.lost:  # another worker resumed it meanwhile: that one records the end
+            return {"state": "handed over"}
+        # filter(pk=…, attempts=…).update(…) without the ORM's compile: ~1 ms of CPU on every job.
+        rows_update_where(
+            AccountJob,
+            {
+                "state": state,
+                "error": error,
+                "result": result,
+                "finished_at": timezone.now(),
+                "lease_until": None,
+                **stages,
+            },
+            {"id": job_id, "attempts": attempt},
+        )
     # The webhook request waiting for it wakes; whoever follows the job's signal hears that it
     # ended (webhooks closes a log answered 202).
     notices.job_finished_notify(log_id=job.webhook_log_id, job_id=job_id)

@@ -26,10 +26,11 @@ def order_stage(*, order: Order, **fields) -> Order:
 
 
 def order_update(
-    *, order: Order, source: str, status: str | None = None, detail: str = "", **fields
+    *, order: Order, source: str, status: str | None = None, detail: str = "", hold: bool = False, **fields
 ) -> Order:
     """Save `fields` and `status` on the order (with what order_stage staged); record an event
-    when status or fill changed."""
+    when status or fill changed. `hold`: the caller sends no exchange request after this write
+    in its job, so the write may go out with the job's closing statement (rows.write_behind)."""
     before_status, before_filled = order.status, order.filled_quantity
     fields = {**getattr(order, "_staged", {}), **fields}
     order._staged = {}
@@ -54,7 +55,7 @@ def order_update(
             detail=detail[:1000],
         )
         # save(update_fields=…) and OrderEvent.objects.create(…): one statement on PostgreSQL.
-        row_update_then_insert(order, names, event)
+        row_update_then_insert(order, names, event, hold=hold)
     else:
         row_update(order, names)  # save(update_fields=…)
     if order.net_filled_quantity > order.position_applied_quantity:
@@ -64,9 +65,9 @@ def order_update(
 
 
 def order_record_exchange_state(
-    *, order: Order, state: ExchangeOrder, source: str, detail: str = ""
+    *, order: Order, state: ExchangeOrder, source: str, detail: str = "", hold: bool = False
 ) -> Order:
-    """Adopt what the exchange reports; fills never go backwards."""
+    """Adopt what the exchange reports; fills never go backwards. `hold`: as for order_update."""
     fields = {}
     if state.id and state.id != order.exchange_order_id:
         fields["exchange_order_id"] = state.id
@@ -76,4 +77,4 @@ def order_record_exchange_state(
             fields["average_price"] = state.average
     if state.fee_base is not None and state.fee_base > order.fee_base_quantity:
         fields["fee_base_quantity"] = state.fee_base
-    return order_update(order=order, source=source, status=state.status, detail=detail, **fields)
+    return order_update(order=order, source=source, status=state.status, detail=detail, hold=hold, **fields)

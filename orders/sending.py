@@ -80,7 +80,10 @@ def order_send(client, order: Order, request: OrderRequest, *, look_first: bool,
             return order_update(
                 order=order, source=SOURCE, status=OrderStatus.REJECTED, error=str(error), detail=str(error)
             )
-        return _settle_new(client, order, request, state)
+        # The job's last order, and no fill to fetch: nothing follows its write but the job's
+        # close, which takes it along (one round trip less before the webhook's answer).
+        last = context is not None and context.last_order_id == order.pk and request.order_type != "MARKET"
+        return _settle_new(client, order, request, state, hold=last)
     return _leave_processing(order, last_error)
 
 
@@ -176,10 +179,11 @@ def _look_up(client, order: Order, request: OrderRequest):
     )
 
 
-def _settle_new(client, order: Order, request: OrderRequest, state) -> Order:
+def _settle_new(client, order: Order, request: OrderRequest, state, *, hold: bool = False) -> Order:
     """Record the create answer; a MARKET order's fill is fetched at once (Bybit and OKX answer a
-    create with ids only) so that the very next signal can close what this one opened."""
-    order = order_record_exchange_state(order=order, state=state, source=SOURCE, detail="placed")
+    create with ids only) so that the very next signal can close what this one opened. `hold`:
+    the write may go out with the job's close (never for a MARKET order: a request follows)."""
+    order = order_record_exchange_state(order=order, state=state, source=SOURCE, detail="placed", hold=hold)
     if (
         request.order_type == "MARKET"
         and order.status not in (OrderStatus.FILLED, OrderStatus.REJECTED)

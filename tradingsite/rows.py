@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, connection
 
+from tradingsite import write_behind
+
 
 @dataclass(frozen=True)
 class Part:
@@ -191,11 +193,13 @@ def fetch_after(select: JoinedSelect, head: str, params: list, *, suffix: str = 
     return [select._row(row, plan) for row in rows]
 
 
-def row_update_then_insert(instance, names: list[str], new) -> None:
+def row_update_then_insert(instance, names: list[str], new, *, hold: bool = False) -> None:
     """row_update(instance, names), then row_insert(new) (a row that refers to `instance`, its
     audit event): on PostgreSQL one statement, the UPDATE in a CTE and the INSERT fed from it, so
     the event is written only with the update and both cost one round trip instead of two and
-    no transaction; elsewhere the two statements. Raises DatabaseError as row_update does."""
+    no transaction; elsewhere the two statements. Raises DatabaseError as row_update does.
+    `hold`: inside write_behind(), the statement waits for the next one and goes out with it
+    (tradingsite/write_behind.py); the caller promises that no exchange request comes between."""
     if connection.vendor != "postgresql":
         row_update(instance, names)
         row_insert(new)
@@ -207,24 +211,33 @@ def row_update_then_insert(instance, names: list[str], new) -> None:
     new_values = [field.get_db_prep_save(field.pre_save(new, True), connection) for field in new_fields]
     pk = quote(meta.pk.column)
     # Names from the models; every value is a %s parameter.
-    sql = (
-        f"WITH u AS (UPDATE {quote(meta.db_table)} SET {assignments} WHERE {pk} = %s RETURNING {pk}) "  # noqa: S608
-        f"INSERT INTO {quote(new_meta.db_table)} ({', '.join(quote(f.column) for f in new_fields)}) "
-        f"SELECT {', '.join(['%s'] * len(new_fields))} FROM u RETURNING {quote(new_meta.pk.column)}"
+    ctes = (
+        f"u AS (UPDATE {quote(meta.db_table)} SET {assignments} WHERE {pk} = %s RETURNING {pk}), "  # noqa: S608
+        f"e AS (INSERT INTO {quote(new_meta.db_table)} ({', '.join(quote(f.column) for f in new_fields)}) "
+        f"SELECT {', '.join(['%s'] * len(new_fields))} FROM u RETURNING {quote(new_meta.pk.column)})"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, instance.pk, *new_values])
-        row = cursor.fetchone()
-    if row is None:  # no row updated, so none inserted: as save(update_fields=...) does
-        raise DatabaseError("Save with update_fields did not affect any rows.")
-    new.pk = row[0]
-    new._state.adding = False
+
+    def inserted(row) -> None:
+        if row is None:  # no row updated, so none inserted: as save(update_fields=...) does
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+        new.pk = row[0]
+        new._state.adding = False
+
+    held = write_behind.Held(ctes=ctes, params=[*values, instance.pk, *new_values], result="e", done=inserted)
+    if hold and write_behind.holding_allowed():
+        write_behind.hold(held)
+    else:
+        write_behind.held_send()  # one held before this goes first (its own wrapper would too)
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH {held.ctes} SELECT * FROM e", held.params)  # noqa: S608
+            inserted(cursor.fetchone())
 
 
 def rows_update_where(model, values: dict, where: dict) -> int:
     """model.objects.filter(**where).update(**values) for equality filters on columns, as one
     UPDATE joined from strings instead of a compiled query; returns the number of rows, as
-    update() does. Like update(), no save(), no signals, no auto_now."""
+    update() does. Like update(), no save(), no signals, no auto_now. A write held by
+    write_behind() goes out in the same statement, first."""
     meta = model._meta
     quote = connection.ops.quote_name
     sets = [(meta.get_field(name), value) for name, value in values.items()]
@@ -235,9 +248,21 @@ def rows_update_where(model, values: dict, where: dict) -> int:
         field.get_db_prep_value(value, connection) for field, value in tests
     ]
     sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {conditions}"  # noqa: S608 (model names)
+    held = write_behind.held_take()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+        if held is None:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+        # Data-modifying CTEs all run, once, whatever the SELECT reads (PostgreSQL).
+        cursor.execute(
+            f"WITH {held.ctes}, w AS ({sql} RETURNING 1) "  # noqa: S608
+            f"SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM {held.result}), {held.result}.* "
+            f"FROM (SELECT 1) one LEFT JOIN {held.result} ON true",
+            [*held.params, *params],
+        )
+        updated, written, *row = cursor.fetchone()
+    held.done(tuple(row) if written else None)
+    return updated
 
 
 def row_refresh(instance, *, lock: bool = False) -> None:
