@@ -30,7 +30,7 @@ def order_update(
 ) -> Order:
     """Save `fields` and `status` on the order (with what order_stage staged); record an event
     when status or fill changed. `hold`: the caller sends no exchange request after this write
-    in its job, so the write may go out with the job's closing statement (rows.write_behind)."""
+    in its job, so the write may go out with the job's closing statement (tradingsite/write_behind.py)."""
     before_status, before_filled = order.status, order.filled_quantity
     fields = {**getattr(order, "_staged", {}), **fields}
     order._staged = {}
