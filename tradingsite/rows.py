@@ -226,8 +226,7 @@ def row_update_then_insert(instance, names: list[str], new, *, hold: bool = Fals
     held = write_behind.Held(ctes=ctes, params=[*values, instance.pk, *new_values], result="e", done=inserted)
     if hold and write_behind.holding_allowed():
         write_behind.hold(held)
-    else:
-        write_behind.held_send()  # one held before this goes first (its own wrapper would too)
+    else:  # a write held before this one goes first (write_behind's execute wrapper)
         with connection.cursor() as cursor:
             cursor.execute(f"WITH {held.ctes} SELECT * FROM e", held.params)  # noqa: S608
             inserted(cursor.fetchone())

@@ -310,8 +310,9 @@ ORDER_RESEND_AFTER_SECONDS = _setting("ORDER_RESEND_AFTER_SECONDS", env.float, 5
 # MARKET buys are sized this much below the last price's quantity: the price moves before the
 # fill, and the exchange refuses what the wallet cannot pay (fraction: 0.002 = 0.2 %).
 ORDER_MARKET_SLIPPAGE = _setting("ORDER_MARKET_SLIPPAGE", env.float, 0.002)
-# The shared rate limiter counts each exchange window this much longer than published, because
-# our clock and the exchange's arrival times differ slightly (seconds).
+# The shared rate limiter counts each exchange window longer than published, by this (seconds) or
+# this fraction of the window, whichever is longer: a hit is recorded when granted, the exchange
+# counts it on arrival, and a busy machine puts a hundred milliseconds between the two.
 RATE_LIMIT_WINDOW_MARGIN = _setting("RATE_LIMIT_WINDOW_MARGIN", env.float, 0.05)
 RATE_LIMIT_WINDOW_MARGIN_FRACTION = _setting("RATE_LIMIT_WINDOW_MARGIN_FRACTION", env.float, 0.05)
 # Prefix of the limiter's Redis keys: installations (or test runs) sharing a Redis keep apart.

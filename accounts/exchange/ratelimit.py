@@ -98,7 +98,7 @@ def set_backend(backend: Backend | None) -> None:
         _backend = backend
 
 
-def window_margin(window: float = 0.0) -> float:
+def window_margin(window: float) -> float:
     """Seconds added to a window of `window` seconds: RATE_LIMIT_WINDOW_MARGIN (default 0.05) or
     RATE_LIMIT_WINDOW_MARGIN_FRACTION of the window (default 0.05), whichever is longer."""
     margin = float(getattr(settings, "RATE_LIMIT_WINDOW_MARGIN", DEFAULT_WINDOW_MARGIN))

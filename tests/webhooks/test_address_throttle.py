@@ -4,6 +4,7 @@ and each address has its own budget (TradingView's four senders never starve eac
 import random
 
 import pytest
+from django.core.cache import cache
 
 from tests.guide import guide_example
 from webhooks.models import WebhookLog
@@ -52,7 +53,6 @@ def test_random_tokens_from_one_address_are_throttled_before_the_token_lookup(
 def test_each_tradingview_address_has_its_own_budget(trader, post, address_rate, fake_exchange, sync_tasks):
     address_rate("3/min")
     flooded, *others = TRADINGVIEW
-    from django.core.cache import cache
 
     for address in TRADINGVIEW:
         cache.delete(f"throttle_webhook_address_{address}")
@@ -101,7 +101,6 @@ def test_a_malformed_body_spends_its_address_budget_and_is_then_a_429_storing_no
 
 
 def test_both_budgets_cost_one_cache_read_and_one_write(trader, post, monkeypatch):
-    from django.core.cache import cache
 
     calls, depth = [], [0]
 
@@ -126,8 +125,6 @@ def test_both_budgets_cost_one_cache_read_and_one_write(trader, post, monkeypatc
 def test_a_charge_the_cache_refuses_does_not_turn_an_accepted_signal_into_a_500(
     trader, post, fake_exchange, sync_tasks, monkeypatch
 ):
-    from django.core.cache import cache
-
     def down(*args, **kwargs):
         raise ConnectionError("cache went away")
 
