@@ -2,15 +2,17 @@
 (tradingsite/write_behind.py), and only that one: no write is ever held while a request goes to
 the exchange, and any other statement sends the held write first."""
 
+import logging
+
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import AccountJob, Order, OrderEvent
 from tests.fakes import FakeClient
 from tests.guide import guide_example
 from tradingsite import write_behind
-from tradingsite.rows import row_update_then_insert
+from tradingsite.rows import row_update_then_insert, rows_update_where
 
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="writes are held on PostgreSQL only (one WITH statement)"
@@ -121,3 +123,40 @@ def test_outside_the_block_nothing_is_held(trader, fake_exchange, sync_tasks, po
     row_update_then_insert(order, ["status"], event, hold=True)  # e.g. the order sweeper
     assert event.pk is not None
     assert Order.objects.get(pk=order.pk).status == "CANCELED"
+
+
+def _held_event_for_a_vanished_order(trader, post):
+    """A write held for an order row that is gone (as save(update_fields=…) would find it)."""
+    post(guide_example("curl_single_limit", trader.token))
+    order = Order.objects.get()
+    event = OrderEvent(order=order, source="worker", from_status="NEW", to_status="CANCELED", detail="t")
+    OrderEvent.objects.filter(order=order).delete()
+    Order.objects.filter(pk=order.pk).delete()
+    order.status = "CANCELED"
+    return order, event
+
+
+@on_postgres
+def test_a_held_write_that_matches_no_row_fails_the_joined_close_after_closing_the_job(
+    trader, fake_exchange, sync_tasks, post
+):
+    order, event = _held_event_for_a_vanished_order(trader, post)
+    job = AccountJob.objects.get()
+    with pytest.raises(DatabaseError), write_behind.write_behind():
+        row_update_then_insert(order, ["status"], event, hold=True)
+        rows_update_where(AccountJob, {"error": "closed"}, {"id": job.pk})
+    assert AccountJob.objects.get().error == "closed"  # the close went out in the same statement
+    assert event.pk is None and not OrderEvent.objects.filter(to_status="CANCELED").exists()
+    assert connection.execute_wrappers == []
+
+
+@on_postgres
+def test_a_held_write_that_fails_on_leaving_the_block_is_logged_not_raised(
+    trader, fake_exchange, sync_tasks, post, caplog
+):
+    order, event = _held_event_for_a_vanished_order(trader, post)
+    with caplog.at_level(logging.ERROR, logger="tradingsite.write_behind"):
+        with write_behind.write_behind():
+            row_update_then_insert(order, ["status"], event, hold=True)
+    assert "a held order write could not be sent" in caplog.text
+    assert event.pk is None and connection.execute_wrappers == []
