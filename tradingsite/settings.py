@@ -149,7 +149,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(BASE_DIR / "test_db.sqlite3")
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = _setting("CONN_MAX_AGE", env.int, 60)
+    # Persistent by default (Django's health check replaces a broken one): connections that expire
+    # together make every web thread and worker open a PostgreSQL backend at once, mid-traffic.
+    DATABASES["default"]["CONN_MAX_AGE"] = _setting("CONN_MAX_AGE", env.int, None)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = _setting("CONN_HEALTH_CHECKS", env.bool, True)
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's backend whose health check polls the socket first (tradingsite/postgres).
@@ -183,6 +185,10 @@ Q_CLUSTER = {
     "catch_up": False,
     # Successful task results are not stored: AccountJob rows are the record. Failures are kept.
     "save_limit": _setting("Q_SAVE_LIMIT", env.int, -1),
+    # A recycled worker is a fresh fork that imports ccxt and opens its connections again before
+    # its next job (~0.5 s of CPU): recycle on memory, not every 500 tasks (django-q2's default).
+    "recycle": _setting("Q_RECYCLE", env.int, 1_000_000),
+    "max_rss": _setting("Q_MAX_RSS_KB", env.int, 512 * 1024),
     "label": "Task queue",
 }
 if REDIS_URL:

@@ -1,7 +1,7 @@
 """How a webhook request waits for its jobs with Redis notices (orders.services._wait_for_notices):
-it reads the database when every job has sent its notice, and after a silence that doubles up to
-MAX_CHECK_SECONDS, so a lost notice delays an answer by at most that long and a request whose
-jobs wait behind others does not read the database four times a second."""
+it reads the database when every job has sent its notice, and after a silence of CHECK_SECONDS
+(doubling up to MAX_CHECK_SECONDS), so a lost notice delays an answer by at most that long and a
+request whose jobs wait behind others does not read the database while they do."""
 
 from types import SimpleNamespace
 
@@ -46,13 +46,18 @@ def _wait(monkeypatch, *, deadline_in: float, finished_after: float | None, noti
 
 def test_a_notice_is_answered_at_once_with_one_read(monkeypatch):
     silences, reads = _wait(monkeypatch, deadline_in=2.5, finished_after=0.0, notices_at=[0.01])
-    assert reads == [0.01] and silences == [0.25]
+    assert reads == [0.01] and silences == [notices.CHECK_SECONDS]
 
 
-def test_a_long_silence_is_checked_ever_more_rarely_up_to_the_cap(monkeypatch):
-    silences, reads = _wait(monkeypatch, deadline_in=4.0, finished_after=None)
-    assert silences[:5] == [0.25, 0.5, 1.0, 1.0, 1.0]
-    assert reads == [0.25, 0.75, 1.75, 2.75, 3.75, 4.0]  # and once more at the deadline
+def test_a_job_waiting_behind_a_backlog_costs_no_read_before_its_notice(monkeypatch):
+    silences, reads = _wait(monkeypatch, deadline_in=2.5, finished_after=0.85, notices_at=[0.9])
+    assert reads == [0.9]  # one read, when its notice came: none while it waited
+
+
+def test_a_long_silence_is_checked_once_a_second_up_to_the_deadline(monkeypatch):
+    silences, reads = _wait(monkeypatch, deadline_in=3.5, finished_after=None)
+    assert silences[:3] == [1.0, 1.0, 1.0]
+    assert reads == [1.0, 2.0, 3.0, 3.5]  # and once more at the deadline
 
 
 def test_a_lost_notice_costs_at_most_the_cap(monkeypatch):
