@@ -70,6 +70,7 @@ def main() -> None:
                         token=token, exchange=args.exchange, price=60000 + index, qty_per=1, group_name=group
                     ),
                 )
+            warmup = {}
             if args.warmup:  # the service's steady state, not its first seconds (README: cold start)
                 warm, _ = _load(
                     stack.web_url, tokens, argparse.Namespace(**{**vars(args), "seconds": args.warmup})
@@ -79,6 +80,8 @@ def main() -> None:
                     f"  warm-up: {len(warm)} signals in {args.warmup:g} s, response median "
                     f"{statistics.median(cold):.1f} ms, p99 {percentile(cold, 0.99):.1f} ms (not counted)"
                 )
+                warmup = {"signals": len(warm), "median_ms": round(statistics.median(cold), 1)}
+                warmup["p99_ms"] = round(percentile(cold, 0.99), 1)
                 time.sleep(2)
             logs_before = WebhookLog.objects.count()
             requests_before = len(sim.requests(limit=10_000_000))
@@ -131,6 +134,7 @@ def main() -> None:
             "logged": logged,
             "lost": lost,
             "duplicated": duplicated,
+            "warmup": warmup,
         },
         scale_out={"qclusters": args.qclusters, "rate_limit_errors": refused},
     )
