@@ -7,7 +7,7 @@ Each signal goes to its own single-account strategy, round robin over N accounts
 account's order limit binds and what is measured is the service (Bybit's per-IP budget of 600
 requests / 5 s is shared by all of them, across every cluster).
 
-Usage: python bench/throughput.py [--rate 100] [--seconds 60] [--qclusters 2] [--accounts 20]
+Usage: python bench/throughput.py [--rate 100] [--seconds 60] [--warmup 5] [--qclusters 2] [--accounts 20]
 """
 
 import argparse
