@@ -51,7 +51,8 @@ def setup_django():
 def running_stack(*, simulator_url: str, q_workers: int, extra_env: dict | None = None, qclusters: int = 1):
     from tests.integration.stack import Stack
 
-    env = {"Q_WORKERS": str(q_workers), **(extra_env or {})}
+    # The web as the README's production line runs it: 2 processes × 8 threads (the harness adds -w 2).
+    env = {"Q_WORKERS": str(q_workers), "GUNICORN_EXTRA": "-k gthread --threads 8", **(extra_env or {})}
     with tempfile.TemporaryDirectory() as scratch:
         logs = Path(os.environ.get("BENCH_LOG_DIR") or scratch)  # keep the processes' logs if asked
         logs.mkdir(parents=True, exist_ok=True)
