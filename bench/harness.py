@@ -51,8 +51,10 @@ def setup_django():
 def running_stack(*, simulator_url: str, q_workers: int, extra_env: dict | None = None, qclusters: int = 1):
     from tests.integration.stack import Stack
 
-    # The web as the README's production line runs it: 2 processes × 8 threads (the harness adds -w 2).
-    env = {"Q_WORKERS": str(q_workers), "GUNICORN_EXTRA": "-k gthread --threads 8", **(extra_env or {})}
+    # The web as the README's production line runs it: 2 processes × 8 threads (the stack adds -w 2);
+    # GUNICORN_EXTRA in the environment measures another configuration.
+    web = os.environ.get("GUNICORN_EXTRA", "-k gthread --threads 8")
+    env = {"Q_WORKERS": str(q_workers), "GUNICORN_EXTRA": web, **(extra_env or {})}
     with tempfile.TemporaryDirectory() as scratch:
         logs = Path(os.environ.get("BENCH_LOG_DIR") or scratch)  # keep the processes' logs if asked
         logs.mkdir(parents=True, exist_ok=True)
