@@ -2,11 +2,10 @@
 
 With Redis (the production broker) a finished job pushes a notice onto a short-lived list named
 after its webhook log, and the request blocks on that list. The database stays the truth: the
-request reads the jobs after the notices, and when CHECK_SECONDS pass without one, then after
-twice as long each time up to MAX_CHECK_SECONDS: a lost notice costs at most that long, never a
-wrong answer, and a request whose jobs wait behind others (a busy machine) does not add reads to
-the backlog it waits behind. Without Redis (the embedded default, the ORM broker)
-waiters poll the database.
+request reads the jobs after the notices, and after every CHECK_SECONDS without one: a lost
+notice costs at most that long, never a wrong answer, and a request whose jobs wait behind others
+(a busy machine) does not add reads to the backlog it waits behind. Without Redis (the embedded
+default, the ORM broker) waiters poll the database.
 """
 
 import logging
@@ -20,11 +19,11 @@ from django_q.conf import Conf
 
 logger = logging.getLogger(__name__)
 
-# The first silence after which the database is read. Not shorter: a request whose jobs wait
-# behind a backlog would read the database while it waits, and those reads (web and PostgreSQL
-# CPU) deepen the backlog they wait behind (measured at 100 signals/s: README "Benchmarks").
+# The silence after which the database is read: the longest a lost notice can delay an answer.
+# Not shorter: a request whose jobs wait behind a backlog would read the database while it waits,
+# and those reads (web and PostgreSQL CPU) deepen the backlog they wait behind (measured at 100
+# signals/s: README "Benchmarks").
 CHECK_SECONDS = 1.0
-MAX_CHECK_SECONDS = 1.0  # the longest a lost notice can delay an answer
 KEEP_SECONDS = 120  # an unread list expires: nobody waits longer than the response deadline
 
 _brokers: dict[int, object] = {}

@@ -215,11 +215,9 @@ def jobs_wait(
 
 
 def _wait_for_notices(job_ids: list[int], log_id: int, deadline: float) -> list[AccountJob]:
-    """Read the jobs once every job has sent its notice, or when a silence passes without one
-    (CHECK_SECONDS, doubling up to MAX_CHECK_SECONDS: a notice can be lost, the database
-    decides), until they are all finished."""
+    """Read the jobs once every job has sent its notice, or after each silence of CHECK_SECONDS (a
+    notice can be lost: the database decides), until they are all finished."""
     heard = popped = 0
-    silence = notices.CHECK_SECONDS
     while True:
         remaining = deadline - time.monotonic()
         if heard >= len(job_ids) or remaining <= 0:
@@ -229,10 +227,10 @@ def _wait_for_notices(job_ids: list[int], log_id: int, deadline: float) -> list[
                     notices.notices_forget(log_id=log_id)
                 return jobs
             heard = sum(1 for job in jobs if job.finished)  # a stale notice: count anew
-        if notices.notice_wait(log_id=log_id, timeout=min(remaining, silence)):
+        if notices.notice_wait(log_id=log_id, timeout=min(remaining, notices.CHECK_SECONDS)):
             heard, popped = heard + 1, popped + 1
-        else:  # no notice for a while: look in the database, and wait longer before the next look
-            heard, silence = len(job_ids), min(silence * 2, notices.MAX_CHECK_SECONDS)
+        else:  # no notice for a while: look in the database
+            heard = len(job_ids)
 
 
 def _jobs_load(job_ids: list[int], log_id: int | None = None) -> list[AccountJob]:
