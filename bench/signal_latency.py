@@ -74,6 +74,8 @@ def main() -> None:
     print("  where the time goes, the medians of each signal's own stage times (its log and job rows):")
     for stage, median in stage_medians([cid for _, _, cid in samples]).items():
         print(f"    {stage:<42} {median:6.2f} ms")
+    for stage, median in _edges(samples, arrivals).items():
+        print(f"    {stage:<42} {median:6.2f} ms")
     latency = {"median": _ms(statistics.median(to_exchange)), "p99": _ms(percentile(to_exchange, 0.99))}
     response = {"median": _ms(statistics.median(to_response)), "p99": _ms(percentile(to_response, 0.99))}
     if os.environ.get("BENCH_EMBEDDED"):
@@ -102,6 +104,30 @@ class Bot:
         answered = time.time()
         assert response.status == 200, (response.status, data[:300])
         return sent, answered, json.loads(data)
+
+
+def _edges(samples, arrivals: dict) -> dict[str, float]:
+    """The two stages the rows alone cannot tell: the request's way to the view (the bot's send
+    stamp to the log's `received_at`) and the order's way to the exchange (the job's `sent_at`,
+    stamped before the rate limiter and ccxt, to the simulator's arrival stamp)."""
+    from orders.models import AccountJob, Order
+
+    sent_by_cid = {cid: sent for sent, _, cid in samples}
+    orders = Order.objects.filter(client_order_id__in=sent_by_cid).select_related("webhook_log")
+    received = {o.client_order_id: o.webhook_log.received_at for o in orders}
+    job_sent = dict(
+        AccountJob.objects.filter(webhook_log__orders__client_order_id__in=sent_by_cid).values_list(
+            "webhook_log__orders__client_order_id", "sent_at"
+        )
+    )
+    to_view = [(received[cid].timestamp() - sent) * 1000 for cid, sent in sent_by_cid.items()]
+    to_exchange = [(arrivals[cid] - at.timestamp()) * 1000 for cid, at in job_sent.items() if at]
+    edges = {}
+    if to_view:
+        edges["request sent → received (client to the view)"] = statistics.median(to_view)
+    if to_exchange:
+        edges["order sent → at the exchange (limiter, ccxt)"] = statistics.median(to_exchange)
+    return edges
 
 
 def _ms(value: float) -> float:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from orders.models import AccountJob, Order
 from orders.reads import claimed_job_orders, job_orders
 from tradingsite.rows import columns_of, instance_from_row
+from tradingsite.statements import statement_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def job_claim(*, job_id: int) -> AccountJob | None:
     between a webhook and its order, and the ORM's update() returns a count only (a second query
     would read back what the UPDATE already had)."""
     sql, params = _claim_update(job_id=job_id)
-    with connection.cursor() as cursor:
+    with statement_cursor(params) as cursor:
         cursor.execute(f"{sql} RETURNING {columns_of(AccountJob)}", params)
         row = cursor.fetchone()
     return instance_from_row(AccountJob, row) if row else None

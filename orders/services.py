@@ -14,6 +14,7 @@ from orders.intent import CancelIntent, OrderIntent
 from orders.models import AccountJob, Order, OrderEvent
 from strategies.models import Strategy, StrategyAccount
 from tradingsite.rows import insert_sql, rows_insert
+from tradingsite.statements import statement_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +67,9 @@ def orders_create_with_log(
     # Inside a caller's transaction (tests), a savepoint keeps that transaction usable after a
     # refused claim; on its own the statement is atomic and needs no BEGIN or COMMIT.
     scope = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    with scope, connection.cursor() as cursor:
-        cursor.execute(sql, [*log_values, *jobs_values, *orders_values, *event_values])
+    params = [*log_values, *jobs_values, *orders_values, *event_values]
+    with scope, statement_cursor(params) as cursor:
+        cursor.execute(sql, params)
         returned = cursor.fetchall()
     job_ids = {int(key): pk for kind, pk, key in returned if kind == "j"}
     order_ids = {key: pk for kind, pk, key in returned if kind == "o"}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import DatabaseError, connection
 
 from tradingsite import write_behind
+from tradingsite.statements import statement_cursor
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class JoinedSelect:
         "alias.field" → value for the parts that asked for fields only. `suffix` is appended
         to the SQL as is (ORDER BY, or a list of %s placeholders); it must never hold input."""
         sql, plan = self._plan()
-        with connection.cursor() as cursor:
+        with statement_cursor(params) as cursor:
             cursor.execute(sql + suffix, params)
             rows = cursor.fetchall()
         built = [self._row(row, plan) for row in rows]
@@ -122,7 +123,7 @@ def rows_insert(instances: list, batch: int = 500) -> list:
     for start in range(0, len(instances), batch):
         chunk = instances[start : start + batch]
         sql, values = insert_sql(chunk)
-        with connection.cursor() as cursor:
+        with statement_cursor(values) as cursor:
             cursor.execute(sql + f" RETURNING {quote(meta.pk.column)}", values)
             keys = [row[0] for row in cursor.fetchall()]
         for instance, key in zip(chunk, keys, strict=True):
@@ -168,8 +169,9 @@ def row_update(instance, names: list[str]) -> None:
     quote = connection.ops.quote_name
     assignments, values = _assignments(instance, names)
     sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, instance.pk])
+    params = [*values, instance.pk]
+    with statement_cursor(params) as cursor:
+        cursor.execute(sql, params)
         if cursor.rowcount == 0:  # as save(update_fields=...) does
             raise DatabaseError("Save with update_fields did not affect any rows.")
 
@@ -187,7 +189,7 @@ def fetch_after(select: JoinedSelect, head: str, params: list, *, suffix: str = 
     `params`: on PostgreSQL a data-modifying CTE (UPDATE … RETURNING) and the read of what it
     touched are one round trip. `head` is SQL from our own modules, never input."""
     sql, plan = select._plan()
-    with connection.cursor() as cursor:
+    with statement_cursor(params) as cursor:
         cursor.execute(f"{head} {sql}{suffix}", params)
         rows = cursor.fetchall()
     return [select._row(row, plan) for row in rows]
@@ -227,7 +229,7 @@ def row_update_then_insert(instance, names: list[str], new, *, hold: bool = Fals
     if hold and write_behind.holding_allowed():
         write_behind.hold(held)
     else:  # a write held before this one goes first (write_behind's execute wrapper)
-        with connection.cursor() as cursor:
+        with statement_cursor(held.params) as cursor:
             cursor.execute(f"WITH {held.ctes} SELECT * FROM e", held.params)  # noqa: S608
             inserted(cursor.fetchone())
 
@@ -248,7 +250,7 @@ def rows_update_where(model, values: dict, where: dict) -> int:
     ]
     sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {conditions}"  # noqa: S608 (model names)
     held = write_behind.held_take()
-    with connection.cursor() as cursor:
+    with statement_cursor([*(held.params if held else ()), *params]) as cursor:
         if held is None:
             cursor.execute(sql, params)
             return cursor.rowcount
@@ -274,7 +276,7 @@ def row_refresh(instance, *, lock: bool = False) -> None:
     sql = f"SELECT {columns_of(model)} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
     if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
+    with statement_cursor([instance.pk]) as cursor:
         cursor.execute(sql, [instance.pk])
         row = cursor.fetchone()
     if row is None:

@@ -156,6 +156,14 @@ else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's backend whose health check polls the socket first (tradingsite/postgres).
         DATABASES["default"]["ENGINE"] = "tradingsite.postgres"
+# The hot path's own statements are prepared on PostgreSQL (tradingsite/statements.py); false for
+# a pooler in transaction mode. psycopg prepares a statement on its second run on a connection
+# (a threshold of 1): a fan-out's one-off write to 73 accounts is not worth a round trip to prepare.
+DB_PREPARED_STATEMENTS = _setting("DB_PREPARED_STATEMENTS", env.bool, True)
+if DATABASES["default"]["ENGINE"] == "tradingsite.postgres":
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        1 if DB_PREPARED_STATEMENTS else None
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from tradingsite.statements import statement_cursor
+
 logger = logging.getLogger(__name__)
 
 _state = threading.local()
@@ -74,7 +76,7 @@ def held_send() -> None:
     held = held_take()
     if held is None:
         return
-    with connection.cursor() as cursor:
+    with statement_cursor(held.params) as cursor:
         cursor.execute(f"WITH {held.ctes} SELECT * FROM {held.result}", held.params)  # noqa: S608 (our SQL)
         held.done(cursor.fetchone())
 

@@ -20,7 +20,8 @@ def test_workers_are_recycled_on_memory_not_after_a_few_hundred_tasks():
 
 def _settings_value(expression: str, **env) -> str:
     """The value of a settings expression in a fresh process with this environment."""
-    clean = {key: value for key, value in os.environ.items() if key not in ("CONN_MAX_AGE", "DATABASE_URL")}
+    ours = ("CONN_MAX_AGE", "DATABASE_URL", "DB_PREPARED_STATEMENTS")
+    clean = {key: value for key, value in os.environ.items() if key not in ours}
     result = subprocess.run(
         [sys.executable, "-c", f"from django.conf import settings; print({expression})"],
         env={**clean, "DJANGO_SETTINGS_MODULE": "tradingsite.settings_test", **env},
@@ -40,3 +41,11 @@ def test_postgresql_connections_are_kept_unless_told_otherwise():
         _settings_value("settings.DATABASES['default']['CONN_MAX_AGE']", CONN_MAX_AGE="30", **postgres)
         == "30"
     )
+
+
+def test_postgresql_prepares_the_hot_path_unless_told_otherwise():
+    # psycopg prepares a server-bound statement on its second run; Django's cursors never prepare.
+    postgres = {"DATABASE_URL": "postgres://user@db.invalid:5432/trading"}
+    threshold = "settings.DATABASES['default']['OPTIONS'].get('prepare_threshold')"
+    assert _settings_value(threshold, **postgres) == "1"
+    assert _settings_value(threshold, DB_PREPARED_STATEMENTS="false", **postgres) == "None"

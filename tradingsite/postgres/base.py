@@ -13,6 +13,8 @@ waiting, and only when it has something to say, ask `SELECT 1` as Django does.
 import select
 
 from django.db.backends.postgresql import base
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg.pq import Format
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -27,6 +29,21 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.health_check_done = True
             return
         super().close_if_health_check_failed()
+
+    def prepared_cursor(self):
+        """A cursor like cursor() (same wrappers, errors and time zone) whose statements are bound
+        on the server, so that psycopg prepares each one once it has run OPTIONS["prepare_threshold"]
+        times on this connection (tradingsite/statements.py). Django's own cursors bind on the
+        client and never prepare."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            cursor = base.ServerBindingCursor(self.connection)
+            # As Django's create_cursor(): the time zone only where the connection's differs.
+            loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
+            if self.timezone != loader.timezone:
+                register_tzloader(self.timezone, cursor)
+            return self._prepare_cursor(cursor)
 
 
 def _quiet(connection) -> bool:
