@@ -14,6 +14,7 @@ import select
 
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import register_tzloader
+from django.utils.asyncio import async_unsafe
 from psycopg.pq import Format
 
 
@@ -30,6 +31,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return
         super().close_if_health_check_failed()
 
+    @async_unsafe
     def prepared_cursor(self):
         """A cursor like cursor() (same wrappers, errors and time zone) whose statements are bound
         on the server, so that psycopg prepares each one once it has run OPTIONS["prepare_threshold"]
