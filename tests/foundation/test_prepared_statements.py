@@ -74,3 +74,31 @@ def test_djangos_own_queries_stay_bound_on_the_client():
     for _ in range(3):
         AccountJob.objects.filter(pk=-1).exists()
     assert not _prepared("orders_accountjob")
+
+
+@pytest.mark.django_db
+def test_our_placeholders_reach_postgresql_numbered_and_a_percent_sign_stays_one():
+    """The cursor sends `$n` (psycopg then never parses the text); `%%` is a literal `%`, as
+    psycopg's own cursor reads it, and the answers are what the client-bound cursor gives."""
+    sql = "SELECT %s::int + %s::int, 'a%%b' || %s /* numbered */"
+    params = [40, 2, "c"]
+    assert _run_twice(sql, params) == [[(42, "a%bc")], [(42, "a%bc")]]
+    assert _prepared("SELECT $1::int + $2::int, 'a%b' || $3 /* numbered */")
+    with connection.cursor() as cursor:  # Django's own cursor reads the text the same way
+        cursor.execute(sql, params)
+        assert cursor.fetchall() == [(42, "a%bc")]
+    with statement_cursor([1]) as cursor:  # executemany's statement is numbered too
+        cursor.execute("CREATE TEMPORARY TABLE numbered_sums (total int)")
+        cursor.executemany("INSERT INTO numbered_sums VALUES (%s::int + %s::int)", [[1, 2], [3, 4]])
+        cursor.execute("SELECT total FROM numbered_sums ORDER BY total")
+        assert cursor.fetchall() == [(3,), (7,)]
+
+
+def test_numbering_refuses_placeholders_it_does_not_translate():
+    from tradingsite.postgres.base import numbered
+
+    assert numbered("SELECT 1 %% 2, %s, %s", [1, 2]) == "SELECT 1 % 2, $1, $2"
+    assert numbered("SELECT '100%%'", None) == "SELECT '100%%'"  # no parameters: sent as it is
+    for text in ("SELECT %(name)s", "SELECT %b"):
+        with pytest.raises(ValueError, match="only %s placeholders"):
+            numbered(text, [1])
