@@ -10,6 +10,7 @@ import platform
 import subprocess
 import sys
 import time
+import timeit
 from pathlib import Path
 
 from rich.console import Console
@@ -55,17 +56,27 @@ def machine() -> str:
     )
 
 
+def cpu_reference_ms() -> float:
+    """The machine's speed at this moment, on a fixed pure-Python workload: the best of five
+    runs of sum(range(10**6)). This machine's speed drifts by up to ~2x within an hour (measured:
+    17-34 ms on one afternoon), so a sitting's figures are only comparable with its speed."""
+    return min(timeit.repeat("sum(range(10**6))", number=3, repeat=5)) / 3 * 1000
+
+
 def main() -> int:
     RESULTS.unlink(missing_ok=True)
     console = Console()
-    failed = []
+    failed, speeds = [], [cpu_reference_ms()]
     for title, script, extra in STEPS:
         console.rule(title)
         env = {**os.environ, "BENCH_FIGURES": str(RESULTS), **extra}
         if subprocess.run([sys.executable, *script], cwd=HERE, env=env).returncode != 0:
             failed.append(title)
+        speeds.append(cpu_reference_ms())
     figures = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     figures["machine"] = machine()
+    # Taken before the first step and after each: the range the sitting ran in.
+    figures["cpu_reference_ms"] = {"min": round(min(speeds), 1), "max": round(max(speeds), 1)}
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     console.print(_table(figures))
     if failed:
@@ -80,6 +91,8 @@ GOALS = [
     ("arrival → response, p99", ("response_ms", "p99"), "ms", None),
     ("embedded: arrival → exchange, median", ("embedded_latency_ms", "median"), "ms", 60),
     ("floor: bare ccxt create_order, median", ("floor_ms", "median"), "ms", None),
+    ("machine speed: sum(range(10**6)), fastest", ("cpu_reference_ms", "min"), "ms", None),
+    ("machine speed: sum(range(10**6)), slowest", ("cpu_reference_ms", "max"), "ms", None),
     ("fan-out 100 accounts (100 ms latency): last order", ("fanout_100_s",), "s", 0.5),
     ("fan-out 100 accounts: response", ("fanout_100_response_s",), "s", 0.8),
     ("CPU per account job", ("cpu_ms_per_job",), "ms", 5),
