@@ -3,6 +3,7 @@ the web server and a django-q2 cluster, each its own process, sharing one databa
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -62,8 +63,14 @@ class Stack:
 
     def _start(self, name: str, args: list[str]) -> None:
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+        # Each in a process group of its own, so that stop() can end its children too.
         self.processes[name] = subprocess.Popen(
-            [sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            process_group=0,
         )
 
     def start(self, timeout: float = 40.0) -> "Stack":
@@ -110,6 +117,9 @@ class Stack:
         return "\n".join(parts)
 
     def stop(self) -> None:
+        """SIGTERM to each process (gunicorn and qcluster shut down gracefully), SIGKILL after 15 s,
+        then SIGKILL to whatever is left of its group: a gunicorn worker still answering a backlog
+        when its master was killed outlived it by minutes, serving requests after the run."""
         for process in self.processes.values():
             if process.poll() is None:
                 process.terminate()
@@ -119,6 +129,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
 
     def post(self, payload: dict, timeout: float = 20.0) -> requests.Response:
         return requests.post(self.web_url + "/api/webhook", json=payload, timeout=timeout)
