@@ -106,12 +106,6 @@ class ChaosStack(Stack):
     def queue_key(self) -> str:
         return f"django_q:{self.cluster_name}:q"
 
-    def stop(self) -> None:
-        cluster = self.processes.get("qcluster")
-        super().stop()
-        if cluster is not None and _group_alive(cluster.pid):
-            os.killpg(cluster.pid, signal.SIGKILL)
-
 
 class Supervisor:
     """What the README's systemd timer does: run `manage.py cluster_health` every `every`
