@@ -26,7 +26,9 @@ def simulator_url():
         yield url
 
 
-@pytest.fixture(scope="session")
+# The package's, not the session's: a cluster left running after these tests would go on running
+# the database's schedules (the sweeps) for the tests after them, with its own queue and simulator.
+@pytest.fixture(scope="package")
 def stack(django_db_setup, django_db_blocker, simulator_url, tmp_path_factory):
     from django.db import connection
 

@@ -30,6 +30,12 @@ def database_url(settings_dict: dict) -> str:
 class Stack:
     """Web server and qcluster processes; `web_url` is where the webhook answers."""
 
+    # The stacks this process started and has not stopped. Every cluster runs the schedules it
+    # finds in the database, so a second stack on the same database would take the sweeps of the
+    # first, run them on its own queue against its own simulator, and the first would wait for
+    # recoveries that never come: start() refuses instead.
+    live: "list[Stack]" = []
+
     def __init__(
         self,
         *,
@@ -44,6 +50,7 @@ class Stack:
         self.port = free_port()
         self.web_url = f"http://127.0.0.1:{self.port}"
         self.simulator_url = simulator_url
+        self.db_url = db_url
         self.log_dir = log_dir
         self.env = {
             **os.environ,
@@ -74,6 +81,21 @@ class Stack:
         )
 
     def start(self, timeout: float = 40.0) -> "Stack":
+        others = [stack for stack in Stack.live if stack.db_url == self.db_url]
+        if others:
+            raise RuntimeError(
+                f"a stack is already running on this database ({others[0].web_url}): its cluster "
+                "would run this one's schedules; stop it first"
+            )
+        Stack.live.append(self)
+        try:
+            self._start_processes(timeout)
+        except BaseException:
+            self.stop()  # nothing of a stack that did not come up outlives it
+            raise
+        return self
+
+    def _start_processes(self, timeout: float) -> None:
         if self.web_server == "gunicorn":  # production-like: what the benchmarks measure
             workers = ["-w", str(self.web_workers), *self.env.get("GUNICORN_EXTRA", "").split()]
             self._start(
@@ -91,7 +113,7 @@ class Stack:
                     requests.get(self.web_url + "/admin/login/", timeout=1).status_code == 200
                     and self._cluster_ready()
                 ):
-                    return self
+                    return
             time.sleep(0.2)
         raise RuntimeError("the stack did not come up:\n" + self.logs())
 
@@ -120,6 +142,8 @@ class Stack:
         """SIGTERM to each process (gunicorn and qcluster shut down gracefully), SIGKILL after 15 s,
         then SIGKILL to whatever is left of its group: a gunicorn worker still answering a backlog
         when its master was killed outlived it by minutes, serving requests after the run."""
+        with contextlib.suppress(ValueError):
+            Stack.live.remove(self)
         for process in self.processes.values():
             if process.poll() is None:
                 process.terminate()
