@@ -13,7 +13,7 @@ from orders.client_ids import client_order_id
 from orders.intent import CancelIntent, OrderIntent
 from orders.models import AccountJob, Order, OrderEvent
 from strategies.models import Strategy, StrategyAccount
-from tradingsite.rows import insert_sql, rows_insert
+from tradingsite.rows import database, insert_sql, rows_insert
 from tradingsite.statements import statement_cursor
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ def orders_create_with_log(
     event = _first_events(orders[:1], log.pk)[0]
     event_fields = [f for f in OrderEvent._meta.concrete_fields if not f.primary_key and f.name != "order"]
     event_columns = ", ".join(quote(f.column) for f in event_fields)
-    event_values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
+    db = database()
+    event_values = [f.get_db_prep_save(f.pre_save(event, True), db) for f in event_fields]
     # Every order's first event is the same but for its order: written from the orders' RETURNING.
     # Names come from the models' metadata; every value is a parameter.
     sql = (
