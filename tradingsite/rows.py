@@ -215,15 +215,15 @@ def row_update_then_insert(instance, names: list[str], new, *, hold: bool = Fals
     no transaction; elsewhere the two statements. Raises DatabaseError as row_update does.
     `hold`: inside write_behind(), the statement waits for the next one and goes out with it
     (tradingsite/write_behind.py); the caller promises that no exchange request comes between."""
-    if connection.vendor != "postgresql":
+    db = database()
+    if db.vendor != "postgresql":
         row_update(instance, names)
         row_insert(new)
         return
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     meta, new_meta = instance._meta, new._meta
     assignments, values = _assignments(instance, names)
     new_fields = [field for field in new_meta.concrete_fields if not field.primary_key]
-    db = database()
     new_values = [field.get_db_prep_save(field.pre_save(new, True), db) for field in new_fields]
     pk = quote(meta.pk.column)
     # Names from the models; every value is a %s parameter.
@@ -253,13 +253,12 @@ def rows_update_where(model, values: dict, where: dict) -> int:
     UPDATE joined from strings instead of a compiled query; returns the number of rows, as
     update() does. Like update(), no save(), no signals, no auto_now. A write held by
     write_behind() goes out in the same statement, first."""
-    meta = model._meta
-    quote = connection.ops.quote_name
+    meta, db = model._meta, database()
+    quote = db.ops.quote_name
     sets = [(meta.get_field(name), value) for name, value in values.items()]
     tests = [(meta.get_field(name), value) for name, value in where.items()]
     assignments = ", ".join(f"{quote(field.column)} = %s" for field, _ in sets)
     conditions = " AND ".join(f"{quote(field.column)} = %s" for field, _ in tests)
-    db = database()
     params = [field.get_db_prep_save(value, db) for field, value in sets] + [
         field.get_db_prep_value(value, db) for field, value in tests
     ]
