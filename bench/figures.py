@@ -2,6 +2,7 @@
 
 import json
 import os
+import threading
 from pathlib import Path
 
 
@@ -73,3 +74,40 @@ class CpuSplit:
     def stop(self) -> dict[str, float]:
         self.spent = {name: measure() - self.before[name] for name, measure in self.parts.items()}
         return self.spent
+
+
+class MachineBusy:
+    """How busy the machine's cores were (all processes, Linux /proc/stat) in each `every`
+    seconds between `start()` and `stop()`, in percent, sampled by a thread."""
+
+    def __init__(self, every: float):
+        self.every = every
+        self.percents: list[float] = []
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> list[float]:
+        self._done.set()
+        self._thread.join()
+        return self.percents
+
+    def _sample(self) -> None:
+        before = _cpu_ticks()
+        while True:
+            stopping = self._done.wait(self.every)
+            now = _cpu_ticks()
+            total, idle = now[0] - before[0], now[1] - before[1]
+            if total > 0:
+                self.percents.append(100.0 * (total - idle) / total)
+            before = now
+            if stopping:
+                return
+
+
+def _cpu_ticks() -> tuple[int, int]:
+    """(all ticks, idle + iowait ticks) of the machine's cores since boot."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(values), values[3] + values[4]

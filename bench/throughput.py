@@ -20,10 +20,11 @@ from collections import Counter
 
 import aiohttp
 import requests
-from figures import CpuSplit, process_tree_cpu_seconds, processes_cpu_seconds, publish
+from figures import CpuSplit, MachineBusy, process_tree_cpu_seconds, processes_cpu_seconds, publish
 from harness import limit_buy, percentile, running_stack, setup_django
 
 REFUSED_STATUSES = (418, 429, 403)
+WINDOW_SECONDS = 10.0
 
 
 def main() -> None:
@@ -87,8 +88,11 @@ def main() -> None:
             requests_before = len(sim.requests(limit=10_000_000))
             split = _cpu_split(stack, simulator_url)
             split.start()
+            busy = MachineBusy(WINDOW_SECONDS)
+            busy.start()
             samples, errors = _load(stack.web_url, tokens, args)
             cpu = split.stop()
+            busy_by_window = busy.stop()
             expected = {cid for _, _, _, cids in samples for cid in cids}
             deadline = time.time() + 60
             while time.time() < deadline:  # 202s finish in the background
@@ -118,6 +122,11 @@ def main() -> None:
         f"  logged {logged}/{sent}; orders lost {lost}, duplicated {duplicated}; "
         f"rate-limit refusals at the exchange {refused}"
     )
+    windows = _windows(samples, busy_by_window)
+    print(
+        f"  by {WINDOW_SECONDS:g} s of sending (response median / max, the machine's CPU busy): "
+        + ", ".join(f"{w['median_ms']:.0f}/{w['max_ms']:.0f} ms {w['busy_percent']:.0f}%" for w in windows)
+    )
     signals = max(len(samples), 1)
     print(
         "  CPU per signal while loading (ms): "
@@ -135,9 +144,32 @@ def main() -> None:
             "lost": lost,
             "duplicated": duplicated,
             "warmup": warmup,
+            "windows": windows,
         },
         scale_out={"qclusters": args.qclusters, "rate_limit_errors": refused},
     )
+
+
+def _windows(samples, busy: list[float]) -> list[dict]:
+    """The response median and max of the signals sent in each WINDOW_SECONDS of the run, with
+    how busy the machine's cores were then: a p99 over the goal reads differently when one window
+    holds it (a burst) than when the medians climb window after window (a backlog that grows
+    while the cores are saturated)."""
+    if not samples:
+        return []
+    begin = min(started for started, _, _, _ in samples)
+    by_window: dict[int, list[float]] = {}
+    for started, answered, _, _ in samples:
+        by_window.setdefault(int((started - begin) // WINDOW_SECONDS), []).append((answered - started) * 1000)
+    return [
+        {
+            "from_s": index * WINDOW_SECONDS,
+            "median_ms": round(statistics.median(values), 1),
+            "max_ms": round(max(values), 1),
+            "busy_percent": round(busy[index], 1) if index < len(busy) else None,
+        }
+        for index, values in sorted(by_window.items())
+    ]
 
 
 def _cpu_split(stack, simulator_url: str) -> CpuSplit:
