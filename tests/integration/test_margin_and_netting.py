@@ -25,9 +25,11 @@ def _isolated(trader):
 def _margin_on_exchange(client) -> str:
     """The position's margin mode as the exchange reports it (Binance positionRisk v2, OKX positions)."""
     if client.exchange == "BINANCE":
-        rows = client._ccxt.fapiPrivateV2GetPositionRisk({"symbol": "BTCUSDT"})
+        rows = client._call(
+            "query", "FUTURES", client._ccxt.fapiPrivateV2GetPositionRisk, {"symbol": "BTCUSDT"}
+        )
         return [row["marginType"] for row in rows if Decimal(row["positionAmt"])][0].lower()
-    positions = client._ccxt.fetch_positions([PERP])
+    positions = client._call("positions", "FUTURES", client._ccxt.fetch_positions, [PERP])
     return [p["info"]["mgnMode"] for p in positions if p.get("contracts")][0]
 
 
