@@ -1,10 +1,11 @@
 """The only module that imports ccxt.
 
-Builds one ccxt client per account per worker process (and thread), decrypting credentials only
-here; points it at the live exchange, its demo/testnet, or the local simulator; maps our four
-order types to ccxt calls, asking the account's venue (`venue.py`) where an exchange differs;
-paces every request through the shared rate limiter; and translates every ccxt exception into
-`accounts.exchange.types`.
+Builds one client per account per worker process (and thread) over one shared ccxt client per
+exchange (ccxt's asyncio flavour, each request run to its end on the thread's loop: `loops.py`),
+decrypting credentials only here; points it at the live exchange, its demo/testnet, or the local
+simulator; maps our four order types to ccxt calls, asking the account's venue (`venue.py`)
+where an exchange differs; paces every request through the shared rate limiter; and translates
+every ccxt exception into `accounts.exchange.types`.
 """
 
 import logging
@@ -108,7 +109,7 @@ async def _opened_session(client: ccxt_async.Exchange) -> None:
     client.open()
 
 
-def _remember_http_status(client: ccxt.Exchange) -> None:
+def _remember_http_status(client: ccxt_async.Exchange) -> None:
     """Keep the last HTTP status on the client: an IP ban (Binance 418, Bybit 403) is told apart
     from an ordinary refusal by its status, which ccxt's exception messages do not reliably carry."""
     hook = client.on_rest_response

@@ -9,12 +9,13 @@ import os
 import socket
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from accounts.exchange import client as exchange
-from accounts.exchange import loops
-from accounts.exchange.types import ExchangeUnavailable
+from accounts.exchange import loops, ratelimit, ratelimit_rules
+from accounts.exchange.types import ExchangeUnavailable, RateLimited
 from accounts.models import ExchangeAccount
 
 
@@ -54,6 +55,36 @@ def client_at(settings, owner, make):
 
     yield build
     exchange.forget_clients()
+
+
+@pytest.fixture
+def banning_server():
+    """An HTTP server that answers every request as an exchange banning the IP would: the
+    status and headers given to `start`, the body as the exchange writes it."""
+    servers = []
+
+    def start(status: int, headers: dict, body: bytes) -> str:
+        class Ban(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):  # quiet
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Ban)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 def _closed_port() -> int:
@@ -136,11 +167,13 @@ def test_an_exchange_nobody_listens_for_is_unavailable(client_at):
         client.server_time_ms()
 
 
-def test_a_process_that_exits_closes_the_clients_it_opened(client_at, silent_server):
+def test_a_process_that_exits_closes_the_clients_it_opened(client_at, silent_server, monkeypatch):
     client = client_at(silent_server, timeout_ms=200)
     with pytest.raises(ExchangeUnavailable):
         client.server_time_ms()
     assert client._ccxt.session is not None
+    # Only this test's client: the clients of the rest of the session stay open.
+    monkeypatch.setattr(loops, "_opened", [entry for entry in loops._opened if entry[2] is client._ccxt])
     loops._close_at_exit()  # what atexit runs
     assert client._ccxt.session is None and client._ccxt.tcp_connector is None
 
@@ -150,3 +183,37 @@ def test_a_client_opens_its_session_before_its_first_request_is_granted(client_a
     the send, they let the exchange see requests closer together than they were granted."""
     client = client_at(silent_server)
     assert client._ccxt.session is not None and client._ccxt.ssl_context is not None
+
+
+@pytest.mark.parametrize(
+    "exchange_name, status, headers, body, seconds",
+    [
+        # Binance: 418 with Retry-After once an IP kept going past its 429s (-1003).
+        (
+            "BINANCE",
+            418,
+            {"Retry-After": "120", "Content-Type": "application/json"},
+            b'{"code":-1003,"msg":"Way too much request weight used; IP banned."}',
+            120,
+        ),
+        # Bybit: a plain-text 403 past 600 requests / 5 s, and ten minutes without the IP.
+        ("BYBIT", 403, {"Content-Type": "text/plain"}, b"403 Forbidden: access too frequent", 600),
+    ],
+)
+def test_an_ip_ban_answered_over_the_wire_blocks_the_ip_for_every_process(
+    exchange_name, status, headers, body, seconds, banning_server, settings, owner, make
+):
+    """The ban is told by its HTTP status and Retry-After, which the client reads from what
+    ccxt's asyncio flavour recorded of the real answer, not from ccxt's message."""
+    settings.EXCHANGE_SIMULATOR_URL = banning_server(status, headers, body)
+    key = ratelimit_rules.ip_limit_key(exchange_name, "SPOT")
+    exchange.forget_clients()
+    client = exchange.client_for(make.account(owner, exchange=exchange_name, environment="simulator"))
+    try:
+        with pytest.raises(RateLimited) as refused:
+            client.server_time_ms()
+        assert refused.value.banned and client._ccxt.last_http_status == status
+        assert seconds - 10 < ratelimit.blocked_for(key=key) <= seconds + 1
+    finally:
+        ratelimit.reset(prefix=key)
+        exchange.forget_clients()
