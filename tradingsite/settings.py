@@ -408,6 +408,7 @@ LOGGING = {
         # ccxt logs request bodies and headers at DEBUG: keep it above that whatever LOG_LEVEL says.
         "ccxt": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
+        "aiohttp": {"level": "WARNING"},  # the exchange client's HTTP transport (ccxt's asyncio flavour)
         "django.db.backends": {"level": "WARNING"},
         "django-q": {"filters": ["task_chatter"]},
     },

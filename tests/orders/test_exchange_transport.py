@@ -217,3 +217,18 @@ def test_an_ip_ban_answered_over_the_wire_blocks_the_ip_for_every_process(
     finally:
         ratelimit.reset(prefix=key)
         exchange.forget_clients()
+
+
+@pytest.mark.parametrize("name", ["ccxt", "ccxt.base.exchange", "aiohttp.client", "urllib3.connectionpool"])
+def test_the_exchange_traffic_is_never_logged_at_debug_whatever_the_log_level(name):
+    """ccxt logs signed requests (API key and signature) at DEBUG; its transports stay quiet too."""
+    from django.conf import settings
+    from django.utils.log import configure_logging
+
+    configure_logging(
+        settings.LOGGING_CONFIG, {**settings.LOGGING, "root": {**settings.LOGGING["root"], "level": "DEBUG"}}
+    )
+    try:
+        assert logging.getLogger(name).getEffectiveLevel() >= logging.WARNING
+    finally:
+        configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
