@@ -1,5 +1,7 @@
 """The webhook's errors: HTTP status, machine code, and the guide's (Korean) message."""
 
+import json
+
 from django.utils.translation import gettext as _
 
 
@@ -21,7 +23,7 @@ def missing_field(field: str) -> WebhookError:
 
 
 def invalid_field(field: str, value, reason: str) -> WebhookError:
-    shown = repr(value) if not isinstance(value, str) else f'"{value[:60]}"'
+    shown = f'"{value[:60]}"' if isinstance(value, str) else as_sent(value)
     if len(shown) > 80:  # a hostile value must not make the answer and the log row large
         shown = shown[:80] + "…"
     return WebhookError(
@@ -29,6 +31,24 @@ def invalid_field(field: str, value, reason: str) -> WebhookError:
         % {"field": field, "value": shown, "reason": reason},
         code="invalid_field",
     )
+
+
+def as_sent(value) -> str:
+    """A decoded JSON value written back the way the sender wrote it (`1E+30`, `true`,
+    `["BTCUSDT"]`, `{"a": 1}`), not as Python shows it (`Decimal('1E+30')`, `True`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(as_sent(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{as_sent(str(k))}: {as_sent(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, float):  # NaN and Infinity literals (json.loads keeps them as floats)
+        return {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}.get(repr(value), repr(value))
+    return str(value)  # int, Decimal
 
 
 def invalid_token() -> WebhookError:
@@ -63,6 +83,14 @@ def body_too_large(limit: int) -> WebhookError:
         _("요청 본문이 너무 큽니다 (최대 %(limit)d 바이트)") % {"limit": limit},
         code="body_too_large",
         status=413,
+    )
+
+
+def length_required() -> WebhookError:
+    return WebhookError(
+        _("Content-Length 헤더가 필요합니다: 이 서버는 chunked 본문을 읽지 않습니다"),
+        code="length_required",
+        status=411,
     )
 
 

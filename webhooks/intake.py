@@ -40,6 +40,7 @@ from webhooks.tokens import token_lookup_prefix, token_mask
 logger = logging.getLogger(__name__)
 
 SUCCESS_MESSAGE = gettext_noop("웹훅 처리 성공")
+LONGEST_INT_DIGITS = 1000  # well under Python's int-string limit (sys.get_int_max_str_digits())
 
 
 @dataclass
@@ -128,7 +129,11 @@ def _decode(body: bytes, log: WebhookLog) -> dict:
     try:
         text = body.decode("utf-8-sig")
         payload = json.loads(
-            text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=_refuse_repeated_keys
+            text,
+            parse_float=Decimal,
+            parse_int=_integer,
+            parse_constant=constant,
+            object_pairs_hook=_refuse_repeated_keys,
         )
     except RecursionError:
         log.raw_body = printable(body)
@@ -150,6 +155,12 @@ def _decode(body: bytes, log: WebhookLog) -> dict:
         raise
     log.payload = masked_payload(payload)
     return payload
+
+
+def _integer(text: str) -> int | Decimal:
+    """A JSON integer. One longer than Python converts to int (4 300 digits) is still valid JSON:
+    it stays a number, to be refused by name as too large, not as a body that is not JSON."""
+    return int(text) if len(text) <= LONGEST_INT_DIGITS else Decimal(text)
 
 
 def _refuse_repeated_keys(pairs):

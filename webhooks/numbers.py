@@ -18,8 +18,9 @@ _NON_FINITE = re.compile(r"[+-]?(?:nan|snan|inf|infinity)", re.IGNORECASE)
 
 
 def positive_decimal(field: str, value) -> Decimal:
+    sent = value  # a refusal shows the value as the sender wrote it (a NaN literal, not "nan")
     if isinstance(value, bool) or value is None:
-        raise errors.invalid_field(field, value, _("숫자여야 합니다"))
+        raise errors.invalid_field(field, sent, _("숫자여야 합니다"))
     if isinstance(value, float):
         value = repr(value)  # NaN and infinities stay recognisable; floats keep their shortest form
     if isinstance(value, int | Decimal):
@@ -27,21 +28,21 @@ def positive_decimal(field: str, value) -> Decimal:
     elif isinstance(value, str):
         text = value.strip(" \t\r\n")
         if not (_ASCII_DECIMAL.fullmatch(text) or _NON_FINITE.fullmatch(text)):
-            raise errors.invalid_field(field, value, _("ASCII 십진수여야 합니다 (예: 1000.5)"))
+            raise errors.invalid_field(field, sent, _("ASCII 십진수여야 합니다 (예: 1000.5)"))
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise errors.invalid_field(field, value, _("숫자여야 합니다")) from None
+            raise errors.invalid_field(field, sent, _("숫자여야 합니다")) from None
     else:
-        raise errors.invalid_field(field, value, _("숫자여야 합니다"))
+        raise errors.invalid_field(field, sent, _("숫자여야 합니다"))
     if not number.is_finite():
-        raise errors.invalid_field(field, value, _("유한한 숫자여야 합니다"))
+        raise errors.invalid_field(field, sent, _("유한한 숫자여야 합니다"))
     if number <= 0:
-        raise errors.invalid_field(field, value, _("0보다 커야 합니다"))
+        raise errors.invalid_field(field, sent, _("0보다 커야 합니다"))
     if number >= MAX_NUMBER:
-        raise errors.invalid_field(field, value, _("너무 큽니다"))
+        raise errors.invalid_field(field, sent, _("너무 큽니다"))
     if number.as_tuple().exponent < -12:
-        raise errors.invalid_field(field, value, _("소수점 12자리까지 가능합니다"))
+        raise errors.invalid_field(field, sent, _("소수점 12자리까지 가능합니다"))
     return number
 
 

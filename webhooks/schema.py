@@ -100,6 +100,7 @@ WEBHOOK_SCHEMA = {
         400: OpenApiResponse(ErrorResponse, description="필수 필드 누락 / invalid value / no accounts"),
         401: OpenApiResponse(ErrorResponse, description="웹훅 토큰이 유효하지 않습니다"),
         404: OpenApiResponse(ErrorResponse, description="활성 전략을 찾을 수 없습니다"),
+        411: OpenApiResponse(ErrorResponse, description="Chunked body the server cannot de-chunk"),
         413: OpenApiResponse(ErrorResponse, description="Body over 64 KiB"),
         403: OpenApiResponse(ErrorResponse, description="Source address not in WEBHOOK_ALLOWED_IPS"),
         429: OpenApiResponse(ErrorResponse, description="Too many requests from this address or token"),

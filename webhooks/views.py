@@ -69,6 +69,8 @@ class WebhookView(APIView):
     def _handle(self, request) -> Outcome:
         limit = settings.WEBHOOK_MAX_BODY_BYTES
         remote = _address(request)
+        if _chunked(request.META):
+            return self._handle_chunked(request, remote, limit)
         declared = request.META.get("CONTENT_LENGTH") or "0"
         body = b""
         too_large = declared.isdigit() and int(declared) > limit
@@ -83,6 +85,23 @@ class WebhookView(APIView):
         if too_large:
             return webhook_refuse(remote_addr=remote, error=errors.body_too_large(limit))
         return webhook_receive(request=Request(body=body, remote_addr=remote), throttles=WebhookThrottles())
+
+    def _handle_chunked(self, request, remote, limit: int) -> Outcome:
+        """A body sent in chunks has no Content-Length, and Django reads none of it: it would be
+        answered as empty. A server that de-chunks it (gunicorn says so with
+        `wsgi.input_terminated`) lets us read it ourselves, up to the limit; another (runserver)
+        hands over the raw chunks, so the sender is told to send a length (411)."""
+        environ = request._request.environ
+        if not environ.get("wsgi.input_terminated"):
+            return webhook_refuse(remote_addr=remote, error=errors.length_required())
+        body = environ["wsgi.input"].read(limit + 1)
+        if len(body) > limit:
+            return webhook_refuse(remote_addr=remote, error=errors.body_too_large(limit))
+        return webhook_receive(request=Request(body=body, remote_addr=remote), throttles=WebhookThrottles())
+
+
+def _chunked(meta) -> bool:
+    return not meta.get("CONTENT_LENGTH") and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
 
 
 def _address(request) -> str | None:

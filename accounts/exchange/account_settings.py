@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from accounts.exchange.parsing import decimal_or_none
 from accounts.exchange.types import OrderRejected
@@ -51,7 +52,8 @@ class AccountSettings:
             on_exchange = self.venue.account_margin_mode((found or {}).get("marginMode"))
             if on_exchange != margin_mode:
                 raise OrderRejected(
-                    f"margin mode on {self.exchange} is {on_exchange}, the account is set to {margin_mode}"
+                    _("마진 모드 불일치: 거래소 %(on_exchange)s, 계좌 설정 %(margin_mode)s (%(exchange)s)")
+                    % {"exchange": self.exchange, "on_exchange": on_exchange, "margin_mode": margin_mode}
                 )
 
     def hedge_mode(self, symbol: str) -> bool:

@@ -18,6 +18,7 @@ from decimal import Decimal
 import ccxt
 import ccxt.async_support as ccxt_async
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from accounts.crypto import decrypt
 from accounts.exchange import loops, ratelimit, ratelimit_rules
@@ -299,7 +300,10 @@ class ExchangeClient(AccountSettings, OrderParsing):
                 return self._ccxt.market(symbol)
             except ccxt.BadSymbol:
                 pass
-        raise OrderRejected(f"unknown symbol {symbol} on {self.exchange}")
+        raise OrderRejected(
+            _("알 수 없는 심볼입니다: %(symbol)s (%(exchange)s)")
+            % {"symbol": symbol, "exchange": self.exchange}
+        )
 
     # --- account ------------------------------------------------------------------------------
 

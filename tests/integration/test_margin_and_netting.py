@@ -51,7 +51,7 @@ def test_a_bybit_account_whose_margin_mode_differs_is_refused_with_the_reason(ma
     trader = make_trader("BYBIT", "FUTURES")
     _isolated(trader)
     order = place(trader.strategies["my_strategy"], trader.accounts[0], "MARKET", expect="REJECTED")
-    assert "margin mode" in order.error and "isolated" in order.error
+    assert "마진 모드 불일치" in order.error and "isolated" in order.error
     assert sim.orders(api_key=api_key(trader.accounts[0])) == []
 
 

@@ -60,6 +60,19 @@ def test_a_symbol_listed_while_the_worker_runs_is_traded_without_a_restart(
 
 
 @pytest.mark.parametrize("exchange_name", EXCHANGES)
+def test_a_symbol_the_exchange_does_not_list_is_rejected_in_the_guides_language(
+    exchange_name, make_trader, sim, in_process
+):
+    """The order's error is part of the webhook's answer: ours are Korean, as the guide's are
+    (it was "unknown symbol NOPE/USDT:USDT on BINANCE"). Nothing reaches the exchange."""
+    trader = make_trader(exchange_name, "FUTURES")
+    strategy, account = trader.strategies["my_strategy"], trader.accounts[0]
+    order = place(strategy, account, "MARKET", base="NOPE", expect="REJECTED")
+    assert order.error == f"알 수 없는 심볼입니다: NOPE/USDT:USDT ({exchange_name})"
+    assert sim.orders(api_key=api_key(account)) == []
+
+
+@pytest.mark.parametrize("exchange_name", EXCHANGES)
 def test_a_step_changed_while_the_worker_runs_is_reloaded_and_the_order_sized_again(
     exchange_name, make_trader, sim, in_process
 ):

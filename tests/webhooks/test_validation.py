@@ -149,6 +149,36 @@ def test_invalid_values_are_refused_naming_field_and_value(field, value, trader,
     assert field in body["error"]
 
 
+@pytest.mark.parametrize(
+    "field, raw_value, shown",
+    [
+        ("price", "1e30", "price=1E+30 "),
+        ("price", "true", "price=true "),
+        ("symbol", '["BTCUSDT"]', 'symbol=["BTCUSDT"] '),
+        ("stop_price", '{"a": 1, "b": [false, 2.5]}', 'stop_price={"a": 1, "b": [false, 2.5]} '),
+        ("price", "NaN", "price=NaN "),
+        ("price", "-Infinity", "price=-Infinity "),
+    ],
+)
+def test_a_refused_value_is_shown_as_the_sender_wrote_it_in_json(field, raw_value, shown, trader, post):
+    """Not as Python shows it (Decimal('1E+30'), True, ['BTCUSDT']): the sender wrote JSON."""
+    payload = _market_buy(trader, order_type="STOP_MARKET" if field == "stop_price" else "MARKET")
+    payload.pop(field, None)
+    raw = json.dumps(payload)[:-1] + f', "{field}": {raw_value}}}'
+    body = _assert_refused(post(None, raw=raw.encode()), 400, "잘못된 필드 값", "invalid_field")
+    assert shown in body["error"], body["error"]
+
+
+@pytest.mark.parametrize("field, digits", [("qty_per", 5000), ("price", 60000)])
+def test_an_integer_too_long_for_python_is_refused_by_name_not_as_bad_json(field, digits, trader, post):
+    """Valid JSON all the same: past Python's int-string limit (4 300 digits) json.loads raised."""
+    payload = _market_buy(trader, order_type="LIMIT", price=70000)
+    payload.pop(field)
+    raw = json.dumps(payload)[:-1] + f', "{field}": {"9" * digits}}}'
+    body = _assert_refused(post(None, raw=raw.encode()), 400, f"잘못된 필드 값: {field}=", "invalid_field")
+    assert "너무 큽니다" in body["error"] and len(body["error"]) < 200
+
+
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_literals_are_refused(literal, trader, post):
     raw = json.dumps(_market_buy(trader))[:-1] + f', "price": {literal}}}'
