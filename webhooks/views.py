@@ -3,10 +3,12 @@ import logging
 import time
 
 from django.conf import settings
+from django.http import StreamingHttpResponse
 from django.http.request import RawPostDataException
 from django.utils import translation
 from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import BaseParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,9 +31,9 @@ class RawBodyParser(BaseParser):
         return None
 
 
-class AnsweredResponse(Response):
-    """A Response that runs `after` when the server closes it, once the answer has been sent
-    (WSGI servers call close() after the last byte; Django's test client calls it too)."""
+class _AfterTheAnswer:
+    """Runs `after` when the server closes the response, once the answer has been sent (WSGI
+    servers call close() after the last byte; Django's test client calls it too)."""
 
     def __init__(self, *args, after=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,6 +48,20 @@ class AnsweredResponse(Response):
             logger.exception("webhook: recording the answer failed")
         finally:
             super().close()  # request_finished (Django closes old connections) comes after
+
+
+class AnsweredResponse(_AfterTheAnswer, Response):
+    """The webhook's answer (DRF renders it)."""
+
+
+class ClosingAnswer(_AfterTheAnswer, StreamingHttpResponse):
+    """An answer sent without a length, so that the server closes the connection after it:
+    runserver, left with a chunked body it could not hand over, would otherwise read the rest of
+    that body as the connection's next request."""
+
+    def __init__(self, body: dict, *, status: int, after=None):
+        content = JSONRenderer().render(body)
+        super().__init__(iter([content]), status=status, content_type="application/json", after=after)
 
 
 class WebhookView(APIView):
@@ -64,6 +80,8 @@ class WebhookView(APIView):
                 started = time.monotonic()
                 log = WebhookLog(remote_addr=_address(request))
                 outcome = Outcome(*webhook_fail(log=log, body=b"", error=error, started=started))
+        if outcome.status == 411:  # a body left unread on the connection (`_handle_chunked`)
+            return ClosingAnswer(outcome.body, status=outcome.status, after=outcome.after)
         return AnsweredResponse(outcome.body, status=outcome.status, after=outcome.after)
 
     def _handle(self, request) -> Outcome:
