@@ -94,6 +94,13 @@ def length_required() -> WebhookError:
     )
 
 
+def body_unreadable() -> WebhookError:
+    return WebhookError(
+        _("요청 본문을 읽을 수 없습니다: chunked 인코딩이 잘못되었거나 전송이 끊겼습니다"),
+        code="body_unreadable",
+    )
+
+
 def not_json() -> WebhookError:
     return WebhookError(_("요청 본문이 올바른 JSON이 아닙니다"), code="invalid_json")
 

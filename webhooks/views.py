@@ -80,46 +80,55 @@ class WebhookView(APIView):
                 started = time.monotonic()
                 log = WebhookLog(remote_addr=_address(request))
                 outcome = Outcome(*webhook_fail(log=log, body=b"", error=error, started=started))
-        if outcome.status == 411:  # a body left unread on the connection (`_handle_chunked`)
+        if outcome.status == 411:  # chunks left unread on the connection (`_chunked_body`)
             return ClosingAnswer(outcome.body, status=outcome.status, after=outcome.after)
         return AnsweredResponse(outcome.body, status=outcome.status, after=outcome.after)
 
     def _handle(self, request) -> Outcome:
-        limit = settings.WEBHOOK_MAX_BODY_BYTES
         remote = _address(request)
-        if _chunked(request.META):
-            return self._handle_chunked(request, remote, limit)
-        declared = request.META.get("CONTENT_LENGTH") or "0"
-        body = b""
-        too_large = declared.isdigit() and int(declared) > limit
-        if not too_large:
-            try:
-                body = request._request.body
-            except RawPostDataException:
-                body = b""
-            except Exception:  # RequestDataTooBig and friends
-                too_large = True
-            too_large = too_large or len(body) > limit
-        if too_large:
-            return webhook_refuse(remote_addr=remote, error=errors.body_too_large(limit))
+        try:
+            body = _body(request, settings.WEBHOOK_MAX_BODY_BYTES)
+        except errors.WebhookError as error:
+            return webhook_refuse(remote_addr=remote, error=error)
         return webhook_receive(request=Request(body=body, remote_addr=remote), throttles=WebhookThrottles())
 
-    def _handle_chunked(self, request, remote, limit: int) -> Outcome:
-        """A body sent in chunks has no Content-Length, and Django reads none of it: it would be
-        answered as empty. A server that de-chunks it (gunicorn says so with
-        `wsgi.input_terminated`) lets us read it ourselves, up to the limit; another (runserver)
-        hands over the raw chunks, so the sender is told to send a length (411)."""
-        environ = request._request.environ
-        if not environ.get("wsgi.input_terminated"):
-            return webhook_refuse(remote_addr=remote, error=errors.length_required())
-        body = environ["wsgi.input"].read(limit + 1)
-        if len(body) > limit:
-            return webhook_refuse(remote_addr=remote, error=errors.body_too_large(limit))
-        return webhook_receive(request=Request(body=body, remote_addr=remote), throttles=WebhookThrottles())
+
+def _body(request, limit: int) -> bytes:
+    """The request's body, at most `limit` bytes; raises the refusal that says why not."""
+    if _chunked(request.META):
+        return _chunked_body(request._request.environ, limit)
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > limit:
+        raise errors.body_too_large(limit)
+    try:
+        body = request._request.body
+    except RawPostDataException:
+        body = b""
+    except Exception:  # RequestDataTooBig and friends
+        raise errors.body_too_large(limit) from None
+    if len(body) > limit:
+        raise errors.body_too_large(limit)
+    return body
 
 
 def _chunked(meta) -> bool:
     return not meta.get("CONTENT_LENGTH") and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
+
+
+def _chunked_body(environ, limit: int) -> bytes:
+    """A body sent in chunks has no Content-Length, and Django reads none of it: it would be
+    answered as empty. A server that de-chunks it (gunicorn says so with `wsgi.input_terminated`)
+    lets us read it ourselves, up to the limit; another (runserver) hands over the raw chunks,
+    so the sender is told to send a length (411)."""
+    if not environ.get("wsgi.input_terminated"):
+        raise errors.length_required()
+    try:
+        body = environ["wsgi.input"].read(limit + 1)
+    except Exception:  # a malformed or cut-off chunk: gunicorn's InvalidChunkSize, NoMoreData, …
+        raise errors.body_unreadable() from None
+    if len(body) > limit:
+        raise errors.body_too_large(limit)
+    return body
 
 
 def _address(request) -> str | None:

@@ -8,6 +8,7 @@ import http.client
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -81,6 +82,25 @@ def _answers(port: int) -> bool:
         probe.close()
 
 
+class _CutOff(io.RawIOBase):
+    def read(self, size=-1):
+        raise OSError("the sender went away mid-chunk")  # what gunicorn's chunk reader raises
+
+
+def test_a_chunked_body_that_cannot_be_read_is_a_400_not_a_500(trader, client):
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/api/webhook",
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "wsgi.input": _CutOff(),
+        "wsgi.input_terminated": True,
+    }
+    response = client.request(**environ)
+    assert response.status_code == 400
+    assert response.json()["code"] == "body_unreadable"
+    assert WebhookLog.objects.get().http_status == 400
+
+
 @pytest.fixture
 def gunicorn_url(transactional_db, tmp_path):
     """The production web server, as a process on the test database (no cluster: the answers
@@ -122,3 +142,25 @@ def test_gunicorn_hands_a_chunked_body_over_and_the_webhook_reads_it(trader, gun
     assert response.status == 401, answer
     assert answer["error"] == "웹훅 토큰이 유효하지 않습니다"
     assert WebhookLog.objects.get().http_status == 401
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [b"ZZ\r\n{}\r\n0\r\n\r\n", b'40\r\n{"group_name": "my_strategy"'],  # a bad size; cut off
+    ids=["malformed", "cut-off"],
+)
+def test_gunicorn_a_malformed_or_cut_off_chunked_body_is_a_400_not_a_500(chunks, trader, gunicorn_url):
+    """No 500 from any body (README "Security"): gunicorn raises inside the read."""
+    head = (
+        b"POST /api/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", gunicorn_url), timeout=10) as sock:
+        sock.sendall(head + chunks)
+        sock.shutdown(socket.SHUT_WR)  # the sender stops: a cut-off body ends here
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b'"code":"body_unreadable"' in answer
+    assert WebhookLog.objects.get().http_status == 400
